@@ -1,0 +1,77 @@
+"""bearerkit: call bearer-token APIs from Jupyter notebooks and get pandas DataFrames back.
+
+>>> import bearerkit as bk
+>>> tmdb = bk.tmdb.connect()              # doctest: +SKIP
+>>> tmdb.genre_table(languages=("en", "de"))  # doctest: +SKIP
+
+The core (token, client, errors) is imported eagerly; everything heavier (the
+sandbox and its data, the TMDB layer, widgets, OAuth, the scanner) loads on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .client import Client
+from .errors import (
+    ApiError,
+    AuthError,
+    BearerkitError,
+    InsecureTransportError,
+    NetworkError,
+    NotFoundError,
+    RateLimitError,
+    RecordPathError,
+    ResponseFormatError,
+    ServerError,
+    TokenError,
+)
+from .token import Token, load_token
+
+if TYPE_CHECKING:
+    from . import sandbox, tmdb, widgets
+    from .oauth import ClientCredentials
+    from .scanner import scan
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "BearerkitError",
+    "Client",
+    "ClientCredentials",
+    "InsecureTransportError",
+    "NetworkError",
+    "NotFoundError",
+    "RateLimitError",
+    "RecordPathError",
+    "ResponseFormatError",
+    "ServerError",
+    "Token",
+    "TokenError",
+    "__version__",
+    "load_token",
+    "sandbox",
+    "scan",
+    "tmdb",
+    "widgets",
+]
+
+_LAZY_MODULES = {"sandbox", "tmdb", "widgets"}
+_LAZY_NAMES = {"ClientCredentials": "oauth", "scan": "scanner"}
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: keeps `import bearerkit` light; the heavy parts load when first touched.
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bearerkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,77 @@
+"""The optional response cache, built on requests-cache.
+
+Off by default. ``Client(..., cache=True)`` keeps a SQLite file in the per-user
+cache directory (``platformdirs.user_cache_dir("bearerkit")``); ``cache="path"``
+puts it elsewhere. Only successful GETs are stored. The ``Authorization`` header
+(and the other credential names requests-cache knows) is left out of the cache key
+and redacted from the stored request, so no token reaches the disk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import requests_cache
+
+__all__ = ["DEFAULT_EXPIRY", "CacheSpec", "cached_session", "default_cache_path"]
+
+CacheSpec = bool | str | os.PathLike[str] | None
+Expiry = int | float | timedelta
+
+# Genre lists and configuration change rarely; list pages (discover, popular) change
+# through the day. Patterns are requests-cache's glob patterns; the first match wins.
+DEFAULT_EXPIRY: dict[str, Expiry] = {
+    "*/genre/*": timedelta(days=1),
+    "*/configuration": timedelta(days=1),
+    "*": timedelta(hours=1),
+}
+
+CREDENTIAL_NAMES = (
+    "Authorization",
+    "Proxy-Authorization",
+    "X-API-Key",
+    "X-Auth-Token",
+    "access_token",
+    "api_key",
+    "apikey",
+)
+
+
+def default_cache_path() -> Path:
+    """The per-user SQLite file used by ``cache=True``."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("bearerkit")) / "http-cache.sqlite"
+
+
+def cached_session(
+    cache: str | os.PathLike[str] | bool,
+    *,
+    expire_after: Mapping[str, Expiry] | Expiry | None = None,
+) -> requests_cache.CachedSession:
+    """A ``CachedSession`` on a SQLite file; ``expire_after`` overrides :data:`DEFAULT_EXPIRY`."""
+    import requests_cache  # late: it pulls in cattrs and friends, unneeded without a cache
+
+    path = default_cache_path() if cache is True else Path(os.fspath(cache))  # type: ignore[arg-type]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if expire_after is None:
+        urls: Mapping[str, Expiry] = DEFAULT_EXPIRY
+    elif isinstance(expire_after, Mapping):
+        urls = {**expire_after, **{k: v for k, v in DEFAULT_EXPIRY.items() if k not in expire_after}}
+    else:
+        urls = {"*": expire_after}
+    return requests_cache.CachedSession(
+        str(path),
+        backend="sqlite",
+        allowable_methods=("GET",),
+        allowable_codes=(200,),
+        urls_expire_after=dict(urls),
+        ignored_parameters=CREDENTIAL_NAMES,
+        match_headers=False,
+        stale_if_error=False,
+    )

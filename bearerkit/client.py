@@ -1,0 +1,547 @@
+"""The bearer-token HTTP client: one ``requests.Session``, safe defaults, clear errors.
+
+``Client`` holds all the logic; everything else in bearerkit (the TMDB layer, the
+widgets, the CLI) calls it. What it guarantees:
+
+- every request has a timeout, and every retry loop is bounded (see ``retrying``);
+- the token goes only into the ``Authorization`` header, only over https or to
+  loopback, and is dropped by requests on a redirect to another host;
+- every failure comes out as one :mod:`bearerkit.errors` exception whose message
+  says what happened and what to do, never the token.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
+from ._version import __version__
+from .auth import BearerAuth, check_transport
+from .cache import CacheSpec, Expiry, cached_session
+from .errors import (
+    ApiError,
+    AuthError,
+    BearerkitError,
+    NetworkError,
+    NotFoundError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+)
+from .frames import find_records, records_to_frame, to_frame
+from .ratelimit import RateLimiter
+from .retrying import DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRIES, make_retry
+from .token import Token, clean_value
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DEFAULT_TIMEOUT", "Client"]
+
+log = logging.getLogger("bearerkit")
+
+DEFAULT_TIMEOUT = 10.0  # seconds to connect and between bytes of the answer
+DEFAULT_POOL_SIZE = 16  # connections kept per host: enough for paginate's workers
+SNIPPET_CHARS = 160
+
+Timeout = float | tuple[float, float]
+_SECRET_PARAMS = {"api_key", "apikey", "access_token", "token", "key", "client_secret"}
+
+
+class _PacedAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` that waits for the rate limiter before each real send.
+
+    Pacing here, below the cache, means answers from the cache never wait.
+    """
+
+    def __init__(self, *, limiter: RateLimiter | None, **kwargs: Any) -> None:
+        self.limiter = limiter
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if self.limiter is not None:
+            self.limiter.wait()
+        return super().send(request, *args, **kwargs)
+
+
+class Client:
+    """A client for one bearer-token API.
+
+    Args:
+        base_url: the API root, e.g. ``"https://api.themoviedb.org/3"``.
+        token: a :class:`~bearerkit.Token` or a plain string; ``None`` for no auth.
+        auth: any ``requests.auth.AuthBase`` instead of a token
+            (e.g. :class:`~bearerkit.ClientCredentials`).
+        timeout: seconds (or ``(connect, read)``) before a request gives up;
+            overridable per call.
+        retries: retries after the first attempt: at most ``retries + 1`` sends.
+        headers: extra headers for every request.
+        rate_limit: requests per second for the whole client, evenly spaced.
+        cache: ``True`` (per-user SQLite file), a path, or ``None``/``False`` (off).
+        cache_expire_after: seconds, or ``{url_glob: seconds}`` overriding the defaults.
+        max_retry_after: the longest ``Retry-After`` honoured; longer fails at once.
+
+    >>> with Client("https://api.themoviedb.org/3", load_token()) as api:  # doctest: +SKIP
+    ...     genres = api.get_df("genre/movie/list")
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Token | str | None = None,
+        *,
+        auth: AuthBase | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
+        headers: Mapping[str, str] | None = None,
+        rate_limit: float | None = None,
+        cache: CacheSpec = None,
+        cache_expire_after: Mapping[str, Expiry] | Expiry | None = None,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base_url must be an http(s) URL such as https://api.example.com/v1, not {base_url!r}")
+        if token is not None and auth is not None:
+            raise ValueError("Pass either token= or auth=, not both")
+        self.base_url = base_url.rstrip("/")
+        self.token: Token | None = _as_token(token) if token is not None else None
+        self.timeout = timeout
+        self.retries = retries
+        self.rate_limiter = RateLimiter(rate_limit) if rate_limit else None
+        if self.token is not None or auth is not None:
+            check_transport(self.base_url)  # fail before anything is sent
+
+        self.session: requests.Session = (
+            cached_session(cache, expire_after=cache_expire_after) if cache else requests.Session()
+        )
+        self.cached = bool(cache)
+        adapter = _PacedAdapter(
+            limiter=self.rate_limiter,
+            max_retries=make_retry(retries, max_retry_after=max_retry_after),
+            pool_connections=4,
+            pool_maxsize=DEFAULT_POOL_SIZE,
+        )
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.auth = BearerAuth(self.token) if self.token is not None else auth
+        # A user's ~/.netrc must not replace the token, and proxies still apply.
+        self.session.trust_env = True
+        self.session.headers.update(
+            {"User-Agent": f"bearerkit/{__version__}", "Accept": "application/json"}
+        )
+        if headers:
+            self.session.headers.update(headers)
+
+    # -- plumbing -----------------------------------------------------------------
+    def url(self, path: str) -> str:
+        """The absolute URL for ``path`` (relative to ``base_url``; leading slash optional)."""
+        if path.startswith(("http://", "https://")):
+            if not (path == self.base_url or path.startswith(self.base_url + "/")):
+                raise ValueError(
+                    f"{path!r} is outside this client's base_url {self.base_url!r}; the token is "
+                    "only sent to its own API. Use a path relative to base_url."
+                )
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def response(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout | None = None,
+    ) -> requests.Response:
+        """Send a request and return the checked ``requests.Response``.
+
+        The response has ``.from_cache`` (``True`` when answered by the cache).
+
+        Raises:
+            NetworkError, AuthError, NotFoundError, RateLimitError, ServerError, ApiError.
+        """
+        method = method.upper()
+        url = self.url(path)
+        started = time.perf_counter()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=_clean_params(params),
+                json=json,
+                data=data,
+                headers=dict(headers) if headers else None,
+                timeout=timeout if timeout is not None else self.timeout,
+            )
+        except BearerkitError:
+            raise
+        except requests.exceptions.RequestException as exc:
+            raise self._network_error(method, url, exc, timeout) from None
+        if not hasattr(response, "from_cache"):
+            response.from_cache = False  # type: ignore[attr-defined]
+        log.debug(
+            "%s %s -> %s in %.0f ms%s",
+            method,
+            _safe_url(response.url or url),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            " (cache)" if response.from_cache else "",  # type: ignore[attr-defined]
+        )
+        if response.status_code >= 400:
+            raise self._error(method, response)
+        return response
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout | None = None,
+    ) -> Any:
+        """Send a request and return the decoded JSON (``None`` for an empty body)."""
+        response = self.response(
+            method, path, params=params, json=json, data=data, headers=headers, timeout=timeout
+        )
+        return self._decode(method, response)
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """GET ``path`` and return the decoded JSON.
+
+        >>> Client(sb.url, sb.token).get("genre/movie/list")["genres"][0]  # doctest: +SKIP
+        {'id': 28, 'name': 'Action'}
+        """
+        return self.request("GET", path, params=params, **kwargs)
+
+    def post(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """POST a JSON body to ``path``; not retried on 5xx (it may have been processed)."""
+        return self.request("POST", path, params=params, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """PUT a JSON body to ``path``."""
+        return self.request("PUT", path, params=params, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """PATCH ``path`` with a JSON body; not retried on 5xx."""
+        return self.request("PATCH", path, params=params, json=json, **kwargs)
+
+    def delete(self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """DELETE ``path``."""
+        return self.request("DELETE", path, params=params, **kwargs)
+
+    # -- DataFrames ---------------------------------------------------------------
+    def get_df(
+        self, path: str, params: Mapping[str, Any] | None = None, *, record_path: str | None = None
+    ) -> pd.DataFrame:
+        """GET ``path`` and return its records as a DataFrame.
+
+        Without ``record_path`` the records are found: a top-level list, the one list
+        of objects in a dict (``genres``, ``results``...), or else the dict as one row.
+
+        >>> client.get_df("genre/movie/list").head(2)  # doctest: +SKIP
+           id       name
+        0  28     Action
+        1  12  Adventure
+        """
+        return to_frame(self.get(path, params), record_path)
+
+    def paginate(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        record_path: str = "results",
+        max_pages: int | None = None,
+        workers: int = 4,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Fetch every page of a paged list and return one DataFrame, rows in page order.
+
+        Page 1 is fetched first to learn ``total_pages``; the rest are fetched by
+        ``workers`` threads over this client's session (and its rate limit).
+
+        Args:
+            path, params: as for :meth:`get`; ``page`` is set here.
+            record_path: the key holding each page's records.
+            max_pages: fetch at most this many pages.
+            workers: concurrent requests.
+            progress: show a progress bar (tqdm; a widget in Jupyter). ``None``: on
+                when there is more than one page.
+
+        >>> client.paginate("discover/movie", max_pages=5)  # doctest: +SKIP
+        """
+        return records_to_frame(
+            self.paginate_records(
+                path, params, record_path=record_path, max_pages=max_pages, workers=workers, progress=progress
+            )
+        )
+
+    def paginate_records(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        record_path: str = "results",
+        max_pages: int | None = None,
+        workers: int = 4,
+        progress: bool | None = None,
+    ) -> list[Any]:
+        """Like :meth:`paginate` but return the raw records (a list of dicts)."""
+        if max_pages is not None and max_pages < 1:
+            raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
+        base = dict(params or {})
+
+        def page(n: int) -> list[Any]:
+            return find_records(self.get(path, {**base, "page": n}), record_path)
+
+        first = self.get(path, {**base, "page": 1})
+        total = int(first.get("total_pages") or 1) if isinstance(first, Mapping) else 1
+        last = min(total, max_pages) if max_pages is not None else total
+        pages: list[list[Any]] = [find_records(first, record_path)]
+        if last > 1:
+            bar = _progress_bar(last, progress, desc=path.strip("/"))
+            if bar is not None:
+                bar.update(1)
+            pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="bearerkit-page")
+            try:
+                for records in pool.map(page, range(2, last + 1)):
+                    pages.append(records)
+                    if bar is not None:
+                        bar.update(1)
+            finally:
+                # On an error, don't keep fetching pages nobody will read.
+                pool.shutdown(wait=True, cancel_futures=True)
+                if bar is not None:
+                    bar.close()
+        return [record for records in pages for record in records]
+
+    # -- lifecycle ----------------------------------------------------------------
+    def cache_clear(self) -> None:
+        """Empty the response cache (no-op when the client has none)."""
+        cache = getattr(self.session, "cache", None)
+        if cache is not None:
+            cache.clear()
+
+    def close(self) -> None:
+        """Close the session and its connections."""
+        self.session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self.token is not None:
+            auth = f"token={self.token!r}"
+        elif self.session.auth is not None:
+            auth = f"auth={type(self.session.auth).__name__}"
+        else:
+            auth = "no auth"
+        extras = []
+        if self.rate_limiter is not None:
+            extras.append(f"rate_limit={self.rate_limiter.rate:g}/s")
+        if self.cached:
+            extras.append("cache=on")
+        return f"<bearerkit.Client {self.base_url} {auth}{''.join(', ' + e for e in extras)}>"
+
+    # -- errors -------------------------------------------------------------------
+    def _network_error(
+        self, method: str, url: str, exc: requests.exceptions.RequestException, timeout: Timeout | None
+    ) -> NetworkError:
+        # urllib3 wraps a read timeout that used up the retries in MaxRetryError, which
+        # requests reports as ConnectionError: look at the text to tell them apart.
+        if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc):
+            return NetworkError(
+                f"{method} {_safe_url(url)} timed out after {timeout or self.timeout} s "
+                f"({self.retries} retries). The server is slow or unreachable; try again, "
+                "or pass a larger timeout=."
+            )
+        return NetworkError(
+            f"{method} {_safe_url(url)} failed: {_reason(exc)}. Check your network "
+            "connection and the base URL, then try again."
+        )
+
+    def _decode(self, method: str, response: requests.Response) -> Any:
+        body = response.content
+        if not body.strip():
+            return None
+        ctype = response.headers.get("Content-Type", "")
+        try:
+            return _json.loads(body)
+        except ValueError:
+            raise ResponseFormatError(
+                f"{method} {_safe_url(response.url)} answered {response.status_code} with "
+                f"{ctype or 'no content type'}, not JSON: {self._snippet(response)!r}. A proxy, "
+                "captive portal or wrong base URL often does this; check the base URL."
+            ) from None
+
+    def _snippet(self, response: requests.Response) -> str:
+        text = " ".join(response.content[: SNIPPET_CHARS * 4].decode("utf-8", "replace").split())
+        if self.token is not None:
+            text = text.replace(self.token.value, "***")
+        return text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
+
+    def _error(self, method: str, response: requests.Response) -> ApiError:
+        status = response.status_code
+        api_message, api_code = _api_message(response)
+        if api_message is None and response.content.strip():
+            api_message = self._snippet(response)
+        if api_message and self.token is not None:
+            api_message = api_message.replace(self.token.value, "***")
+        url = _safe_url(response.url)
+        head = f"{status} {response.reason or ''}".strip() + f" from {method} {url}"
+        said = f": {api_message}" if api_message else ""
+        fields: dict[str, Any] = {"status_code": status, "api_message": api_message, "url": url, "api_code": api_code}
+        if status in (401, 403):
+            advice = self._auth_advice(status)
+            return AuthError(f"{head}{said}. {advice}", **fields)
+        if status == 404:
+            return NotFoundError(
+                f"{head}{said}. Check the path and ids (paths are relative to {self.base_url}).",
+                **fields,
+            )
+        if status == 429:
+            wait = _retry_after(response.headers.get("Retry-After"))
+            when = f"wait {wait:g} s" if wait is not None else "wait a little"
+            return RateLimitError(
+                f"{head}{said}. Rate limited after {self.retries} retries; {when} and try again, "
+                "or create the client with a lower rate_limit=.",
+                retry_after=wait,
+                **fields,
+            )
+        if status >= 500:
+            again = (
+                f" after {self.retries} retries"
+                if method in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
+                else " (not retried: it may have been processed)"
+            )
+            return ServerError(f"{head}{said}{again}. The server has a problem; try again later.", **fields)
+        return ApiError(f"{head}{said}.", **fields)
+
+    def _auth_advice(self, status: int) -> str:
+        if status == 403:
+            return "The token is valid but not allowed to do this."
+        if self.token is None:
+            return "The credentials were refused; check them."
+        hint = self.token.hint
+        where = f"The token came from {self.token.source}."
+        return f"{hint}. {where}" if hint else f"The token was refused. {where} Check it is current and complete."
+
+
+def _as_token(token: Token | str) -> Token:
+    if isinstance(token, Token):
+        return token
+    if isinstance(token, str):
+        return Token(clean_value(token, name="token", source="the token argument"), source="argument")
+    raise TypeError(f"token must be a bearerkit.Token or a str, not {type(token).__name__}")
+
+
+def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Drop ``None`` values and join sequences with commas (``with_genres=[28, 12]``)."""
+    if not params:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = str(value).lower()
+        elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+            value = ",".join(str(v) for v in value)
+        out[key] = value
+    return out
+
+
+def _safe_url(url: str | None) -> str:
+    """The URL with credential-like query values masked (a user may have added one)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe=",|")))
+
+
+def _reason(exc: BaseException) -> str:
+    """A short human reason from a requests/urllib3 exception chain."""
+    text = str(exc)
+    for marker, reason in (
+        ("Connection refused", "connection refused (is the server running?)"),
+        ("Name or service not known", "the host name could not be resolved (no network, or a typo in the URL)"),
+        ("Temporary failure in name resolution", "the host name could not be resolved (no network?)"),
+        ("nodename nor servname", "the host name could not be resolved"),
+        ("Connection reset", "the connection was reset by the server"),
+        ("RemoteDisconnected", "the server closed the connection without answering"),
+        ("IncompleteRead", "the connection closed before the whole answer arrived"),
+        ("Connection broken", "the connection broke before the whole answer arrived"),
+        ("Max retries exceeded", "no answer after the retries"),
+    ):
+        if marker in text:
+            return reason
+    return type(exc).__name__
+
+
+def _api_message(response: requests.Response) -> tuple[str | None, int | None]:
+    """The API's own words from an error body: TMDB's status_message, or message/error/errors."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, None
+    if not isinstance(body, Mapping):
+        return None, None
+    code = body.get("status_code") if isinstance(body.get("status_code"), int) else None
+    for key in ("status_message", "message", "error_description", "error", "errors", "detail"):
+        value = body.get(key)
+        if value:
+            if isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            elif isinstance(value, Mapping):
+                value = "; ".join(f"{k}: {v}" for k, v in value.items())
+            return str(value), code
+    return None, code
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _progress_bar(total: int, progress: bool | None, *, desc: str) -> Any:
+    """A tqdm.auto bar (a widget in Jupyter, text in a terminal), or ``None`` when off."""
+    if progress is False or (progress is None and total <= 1):
+        return None
+    from tqdm.auto import tqdm  # late: importing tqdm.auto pulls in ipywidgets
+
+    return tqdm(total=total, desc=desc, unit="page", leave=True)
+

@@ -1,0 +1,126 @@
+"""Every error bearerkit raises, in one tree.
+
+    BearerkitError                      anything bearerkit raises on purpose
+     ├── TokenError (ValueError)        no usable token: no .env, missing, placeholder, malformed
+     ├── InsecureTransportError         a token would travel over plain http to a remote host
+     ├── NetworkError (ConnectionError) no answer: connection refused, DNS, reset, timeout
+     ├── ResponseFormatError (ValueError)  an answer that is not the JSON it claims to be
+     ├── RecordPathError (KeyError)     a DataFrame record path that the JSON does not have
+     └── ApiError                       the API answered with an HTTP error status
+          ├── AuthError                 401 / 403, or a token endpoint that refused
+          ├── NotFoundError             404
+          ├── RateLimitError            429 left after the retries (``.retry_after``)
+          └── ServerError               5xx left after the retries
+
+Messages say what happened and what to do next. They never contain a token: the
+client builds them from the status, the API's own message and a URL that never
+carries credentials.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "BearerkitError",
+    "InsecureTransportError",
+    "NetworkError",
+    "NotFoundError",
+    "RateLimitError",
+    "RecordPathError",
+    "ResponseFormatError",
+    "ServerError",
+    "TokenError",
+]
+
+
+class BearerkitError(Exception):
+    """Base class: catch this to handle every error bearerkit raises on purpose."""
+
+
+class TokenError(BearerkitError, ValueError):
+    """Raised by :func:`bearerkit.load_token` when no usable token can be found.
+
+    Covers: no ``.env`` file, the variable missing or empty, the value still the
+    placeholder from ``.env.example``, or whitespace inside the value.
+
+    Attributes:
+        reason: ``"missing"`` (no file, unset or empty), ``"placeholder"`` or ``"malformed"``.
+    """
+
+    def __init__(self, message: str, *, reason: str = "missing") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class InsecureTransportError(BearerkitError):
+    """Raised before sending when a token would go over ``http://`` to a non-loopback host."""
+
+
+class NetworkError(BearerkitError, ConnectionError):
+    """Raised when the server could not be reached or did not answer in time."""
+
+
+class ResponseFormatError(BearerkitError, ValueError):
+    """Raised when a response body is not valid JSON (an HTML error page, a truncated body).
+
+    The message shows the content type and a short snippet of the body.
+    """
+
+
+class RecordPathError(BearerkitError, KeyError):
+    """Raised when ``record_path`` names a key the JSON does not have; lists the keys it has."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message, quotes and all
+        return str(self.args[0]) if self.args else ""
+
+
+class ApiError(BearerkitError):
+    """Raised when the API answers with an HTTP error status (4xx/5xx).
+
+    Attributes:
+        status_code: the HTTP status.
+        api_message: the API's own words (TMDB's ``status_message``, or a generic
+            ``message``/``error``/``errors`` field), or ``None``.
+        url: the request URL (without credentials).
+        api_code: TMDB's numeric ``status_code`` from the body, when present.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        api_message: str | None = None,
+        url: str | None = None,
+        api_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.api_message = api_message
+        self.url = url
+        self.api_code = api_code
+
+
+class AuthError(ApiError):
+    """Raised on 401/403, and when an OAuth token endpoint refuses the client credentials."""
+
+
+class NotFoundError(ApiError):
+    """Raised on 404: an unknown endpoint or id."""
+
+
+class RateLimitError(ApiError):
+    """Raised on 429 when retries are used up or the server asks to wait too long.
+
+    Attributes:
+        retry_after: seconds the server asked to wait, or ``None`` if it did not say.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """Raised on 5xx left after the retries (idempotent methods are retried first)."""

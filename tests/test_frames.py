@@ -1,0 +1,54 @@
+"""JSON → DataFrame: finding records, flattening, dates."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from bearerkit.errors import RecordPathError
+from bearerkit.frames import find_records, to_frame, typed
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ([{"a": 1}], [{"a": 1}]),
+        ({"genres": [{"id": 1}]}, [{"id": 1}]),
+        ({"page": 1, "results": [{"id": 2}], "total_pages": 1}, [{"id": 2}]),
+        ({"id": 5, "name": "x"}, [{"id": 5, "name": "x"}]),
+        ({"a": [{"x": 1}], "b": [{"y": 2}]}, [{"a": [{"x": 1}], "b": [{"y": 2}]}]),  # ambiguous: one row
+        ({"ids": [1, 2, 3]}, [{"ids": [1, 2, 3]}]),  # a list of scalars is not records
+        (None, []),
+    ],
+)
+def test_find_records(data: object, expected: list[object]) -> None:
+    assert find_records(data) == expected
+
+
+def test_record_path_dotted() -> None:
+    assert find_records({"data": {"items": [{"a": 1}]}}, "data.items") == [{"a": 1}]
+
+
+def test_unknown_record_path_lists_keys() -> None:
+    with pytest.raises(RecordPathError, match="keys there: page, results"):
+        find_records({"page": 1, "results": []}, "items")
+
+
+def test_nested_objects_flatten_with_dots() -> None:
+    df = to_frame([{"id": 1, "belongs_to": {"id": 9, "name": "Saga"}}])
+    assert list(df.columns) == ["id", "belongs_to.id", "belongs_to.name"]
+
+
+def test_empty_list_gives_empty_frame() -> None:
+    assert to_frame({"results": []}, "results").empty
+
+
+def test_mixed_int_float_column_is_float() -> None:
+    df = to_frame([{"v": 10}, {"v": 7.5}])
+    assert df["v"].dtype.kind == "f"
+
+
+def test_typed_dates_with_blanks() -> None:
+    df = typed(pd.DataFrame({"release_date": ["2001-02-03", "", None]}), dates=["release_date", "absent"])
+    assert str(df["release_date"].dtype).startswith("datetime64")
+    assert df["release_date"].isna().tolist() == [False, True, True]
