@@ -62,7 +62,10 @@ def cached_session(
     if expire_after is None:
         urls: Mapping[str, Expiry] = DEFAULT_EXPIRY
     elif isinstance(expire_after, Mapping):
-        urls = {**expire_after, **{k: v for k, v in DEFAULT_EXPIRY.items() if k not in expire_after}}
+        urls = {
+            **expire_after,
+            **{k: v for k, v in DEFAULT_EXPIRY.items() if k not in expire_after},
+        }
     else:
         urls = {"*": expire_after}
     return requests_cache.CachedSession(
@@ -70,7 +73,7 @@ def cached_session(
         backend="sqlite",
         allowable_methods=("GET",),
         allowable_codes=(200,),
-        urls_expire_after=dict(urls),
+        urls_expire_after=dict(urls),  # type: ignore[arg-type]
         ignored_parameters=CREDENTIAL_NAMES,
         match_headers=False,
         stale_if_error=False,

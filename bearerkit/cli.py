@@ -18,6 +18,8 @@ from .errors import BearerkitError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .tmdb import TMDB
+
 __all__ = ["main"]
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -41,7 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print TMDB's genre table: one row per genre id, a name column per "
         "language, and movie/tv flags.",
     )
-    genres.add_argument("--kind", choices=("movie", "tv", "both"), default="both", help="which genre lists (default: both)")
+    genres.add_argument(
+        "--kind",
+        choices=("movie", "tv", "both"),
+        default="both",
+        help="which genre lists (default: both)",
+    )
     genres.add_argument(
         "--language",
         action="append",
@@ -57,11 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="print pages of TMDB's discover results",
         description="Fetch pages of /discover/movie or /discover/tv with genre names resolved.",
     )
-    discover.add_argument("--kind", choices=("movie", "tv"), default="movie", help="movie or tv (default: movie)")
-    discover.add_argument("--pages", type=_positive_int, default=1, help="pages of 20 results (max 500, default 1)")
-    discover.add_argument("--with-genres", metavar="GENRES", help="genre names or ids; ',' = all of, '|' = any of")
-    discover.add_argument("--sort-by", metavar="ORDER", help="e.g. popularity.desc, vote_average.desc")
-    discover.add_argument("--year", type=int, help="primary_release_year (movie) or first_air_date_year (tv)")
+    discover.add_argument(
+        "--kind", choices=("movie", "tv"), default="movie", help="movie or tv (default: movie)"
+    )
+    discover.add_argument(
+        "--pages", type=_positive_int, default=1, help="pages of 20 results (max 500, default 1)"
+    )
+    discover.add_argument(
+        "--with-genres", metavar="GENRES", help="genre names or ids; ',' = all of, '|' = any of"
+    )
+    discover.add_argument(
+        "--sort-by", metavar="ORDER", help="e.g. popularity.desc, vote_average.desc"
+    )
+    discover.add_argument(
+        "--year", type=int, help="primary_release_year (movie) or first_air_date_year (tv)"
+    )
     discover.add_argument("--language", metavar="LANG", help=LANG_HELP)
     discover.add_argument(
         "--columns",
@@ -80,8 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     sandbox.add_argument("--token", help="the bearer token to accept (default: generated)")
-    sandbox.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added to each response")
-    sandbox.add_argument("--rate-limit", type=float, metavar="R", help="requests per second before 429 (default: none)")
+    sandbox.add_argument(
+        "--latency", type=float, default=0.0, metavar="S", help="seconds added to each response"
+    )
+    sandbox.add_argument(
+        "--rate-limit",
+        type=float,
+        metavar="R",
+        help="requests per second before 429 (default: none)",
+    )
     sandbox.set_defaults(run=_run_sandbox)
 
     scan = sub.add_parser(
@@ -124,23 +148,43 @@ def _positive_int(text: str) -> int:
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
     parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--sandbox", dest="sandbox", action="store_true", default=None, help="use the embedded sandbox even if a token is configured")
-    group.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="fail instead of falling back to the sandbox without a token")
-    parser.add_argument("--env-file", metavar="PATH", help="read TMDB_TOKEN / TMDB_BASE_URL from this file")
-    parser.add_argument("--cache", action="store_true", help="cache responses on disk (per-user cache directory)")
+    group.add_argument(
+        "--sandbox",
+        dest="sandbox",
+        action="store_true",
+        default=None,
+        help="use the embedded sandbox even if a token is configured",
+    )
+    group.add_argument(
+        "--no-sandbox",
+        dest="sandbox",
+        action="store_false",
+        help="fail instead of falling back to the sandbox without a token",
+    )
+    parser.add_argument(
+        "--env-file", metavar="PATH", help="read TMDB_TOKEN / TMDB_BASE_URL from this file"
+    )
+    parser.add_argument(
+        "--cache", action="store_true", help="cache responses on disk (per-user cache directory)"
+    )
 
 
-def _connect(args: argparse.Namespace, language: str | None):  # type: ignore[no-untyped-def]
+def _connect(args: argparse.Namespace, language: str | None) -> TMDB:
     from . import tmdb
 
     return tmdb.connect(
-        language=language or "en-US", sandbox=args.sandbox, env_file=args.env_file, cache=args.cache or None
+        language=language or "en-US",
+        sandbox=args.sandbox,
+        env_file=args.env_file,
+        cache=args.cache or None,
     )
 
 
@@ -160,7 +204,9 @@ def _run_discover(args: argparse.Namespace) -> int:
     if args.sort_by:
         filters["sort_by"] = args.sort_by
     if args.year:
-        filters["primary_release_year" if args.kind == "movie" else "first_air_date_year"] = args.year
+        filters["primary_release_year" if args.kind == "movie" else "first_air_date_year"] = (
+            args.year
+        )
     if args.language:
         filters["language"] = args.language
     frame = api.discover(args.kind, pages=args.pages, progress=sys.stderr.isatty(), **filters)
@@ -171,7 +217,9 @@ def _run_discover(args: argparse.Namespace) -> int:
             wanted = [swap.get(c, c) for c in wanted]
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
-            raise ValueError(f"unknown column(s) {', '.join(missing)}; available: {', '.join(frame.columns)}")
+            raise ValueError(
+                f"unknown column(s) {', '.join(missing)}; available: {', '.join(frame.columns)}"
+            )
         frame = frame[wanted]
     _emit(frame, args)
     return 0
@@ -180,7 +228,9 @@ def _run_discover(args: argparse.Namespace) -> int:
 def _run_sandbox(args: argparse.Namespace) -> int:
     from . import sandbox
 
-    return sandbox.serve_forever_cli(port=args.port, token=args.token, latency=args.latency, rate_limit=args.rate_limit)
+    return sandbox.serve_forever_cli(
+        port=args.port, token=args.token, latency=args.latency, rate_limit=args.rate_limit
+    )
 
 
 def render(frame: pd.DataFrame, fmt: str) -> str:
@@ -188,7 +238,9 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].map(lambda v: isinstance(v, list)).any():
-            frame[column] = frame[column].map(lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v)
+            frame[column] = frame[column].map(
+                lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v
+            )
         if str(frame[column].dtype).startswith("datetime64"):
             frame[column] = frame[column].dt.strftime("%Y-%m-%d")
     if fmt == "csv":

@@ -68,7 +68,9 @@ class _PacedAdapter(HTTPAdapter):
         self.limiter = limiter
         super().__init__(**kwargs)
 
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         if self.limiter is not None:
             self.limiter.wait()
         return super().send(request, *args, **kwargs)
@@ -111,7 +113,9 @@ class Client:
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base_url must be an http(s) URL such as https://api.example.com/v1, not {base_url!r}")
+            raise ValueError(
+                f"base_url must be an http(s) URL such as https://api.example.com/v1, not {base_url!r}"
+            )
         if token is not None and auth is not None:
             raise ValueError("Pass either token= or auth=, not both")
         self.base_url = base_url.rstrip("/")
@@ -229,15 +233,21 @@ class Client:
         """
         return self.request("GET", path, params=params, **kwargs)
 
-    def post(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+    def post(
+        self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
         """POST a JSON body to ``path``; not retried on 5xx (it may have been processed)."""
         return self.request("POST", path, params=params, json=json, **kwargs)
 
-    def put(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+    def put(
+        self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
         """PUT a JSON body to ``path``."""
         return self.request("PUT", path, params=params, json=json, **kwargs)
 
-    def patch(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+    def patch(
+        self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
         """PATCH ``path`` with a JSON body; not retried on 5xx."""
         return self.request("PATCH", path, params=params, json=json, **kwargs)
 
@@ -288,7 +298,12 @@ class Client:
         """
         return records_to_frame(
             self.paginate_records(
-                path, params, record_path=record_path, max_pages=max_pages, workers=workers, progress=progress
+                path,
+                params,
+                record_path=record_path,
+                max_pages=max_pages,
+                workers=workers,
+                progress=progress,
             )
         )
 
@@ -318,7 +333,9 @@ class Client:
             bar = _progress_bar(last, progress, desc=path.strip("/"))
             if bar is not None:
                 bar.update(1)
-            pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="bearerkit-page")
+            pool = ThreadPoolExecutor(
+                max_workers=max(1, workers), thread_name_prefix="bearerkit-page"
+            )
             try:
                 for records in pool.map(page, range(2, last + 1)):
                     pages.append(records)
@@ -345,7 +362,12 @@ class Client:
     def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -364,7 +386,11 @@ class Client:
 
     # -- errors -------------------------------------------------------------------
     def _network_error(
-        self, method: str, url: str, exc: requests.exceptions.RequestException, timeout: Timeout | None
+        self,
+        method: str,
+        url: str,
+        exc: requests.exceptions.RequestException,
+        timeout: Timeout | None,
     ) -> NetworkError:
         # urllib3 wraps a read timeout that used up the retries in MaxRetryError, which
         # requests reports as ConnectionError: look at the text to tell them apart.
@@ -409,7 +435,12 @@ class Client:
         url = _safe_url(response.url)
         head = f"{status} {response.reason or ''}".strip() + f" from {method} {url}"
         said = f": {api_message}" if api_message else ""
-        fields: dict[str, Any] = {"status_code": status, "api_message": api_message, "url": url, "api_code": api_code}
+        fields: dict[str, Any] = {
+            "status_code": status,
+            "api_message": api_message,
+            "url": url,
+            "api_code": api_code,
+        }
         if status in (401, 403):
             advice = self._auth_advice(status)
             return AuthError(f"{head}{said}. {advice}", **fields)
@@ -433,7 +464,9 @@ class Client:
                 if method in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
                 else " (not retried: it may have been processed)"
             )
-            return ServerError(f"{head}{said}{again}. The server has a problem; try again later.", **fields)
+            return ServerError(
+                f"{head}{said}{again}. The server has a problem; try again later.", **fields
+            )
         return ApiError(f"{head}{said}.", **fields)
 
     def _auth_advice(self, status: int) -> str:
@@ -443,14 +476,20 @@ class Client:
             return "The credentials were refused; check them."
         hint = self.token.hint
         where = f"The token came from {self.token.source}."
-        return f"{hint}. {where}" if hint else f"The token was refused. {where} Check it is current and complete."
+        return (
+            f"{hint}. {where}"
+            if hint
+            else f"The token was refused. {where} Check it is current and complete."
+        )
 
 
 def _as_token(token: Token | str) -> Token:
     if isinstance(token, Token):
         return token
     if isinstance(token, str):
-        return Token(clean_value(token, name="token", source="the token argument"), source="argument")
+        return Token(
+            clean_value(token, name="token", source="the token argument"), source="argument"
+        )
     raise TypeError(f"token must be a bearerkit.Token or a str, not {type(token).__name__}")
 
 
@@ -477,7 +516,10 @@ def _safe_url(url: str | None) -> str:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    query = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = [
+        (k, "***" if k.lower() in _SECRET_PARAMS else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
     return urlunsplit(parts._replace(query=urlencode(query, safe=",|")))
 
 
@@ -486,8 +528,14 @@ def _reason(exc: BaseException) -> str:
     text = str(exc)
     for marker, reason in (
         ("Connection refused", "connection refused (is the server running?)"),
-        ("Name or service not known", "the host name could not be resolved (no network, or a typo in the URL)"),
-        ("Temporary failure in name resolution", "the host name could not be resolved (no network?)"),
+        (
+            "Name or service not known",
+            "the host name could not be resolved (no network, or a typo in the URL)",
+        ),
+        (
+            "Temporary failure in name resolution",
+            "the host name could not be resolved (no network?)",
+        ),
         ("nodename nor servname", "the host name could not be resolved"),
         ("Connection reset", "the connection was reset by the server"),
         ("RemoteDisconnected", "the server closed the connection without answering"),
@@ -544,4 +592,3 @@ def _progress_bar(total: int, progress: bool | None, *, desc: str) -> Any:
     from tqdm.auto import tqdm  # late: importing tqdm.auto pulls in ipywidgets
 
     return tqdm(total=total, desc=desc, unit="page", leave=True)
-

@@ -23,7 +23,9 @@ class RateLimiter:
 
     def __init__(self, rate: float) -> None:
         if not rate > 0:
-            raise ValueError(f"rate_limit must be a positive number of requests per second, not {rate!r}")
+            raise ValueError(
+                f"rate_limit must be a positive number of requests per second, not {rate!r}"
+            )
         self.rate = float(rate)
         self.interval = 1.0 / self.rate
         self._next = 0.0

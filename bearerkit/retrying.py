@@ -44,7 +44,7 @@ class BearerkitRetry(Retry):
     def new(self, **kw: Any) -> BearerkitRetry:
         new = super().new(**kw)
         new.max_retry_after = self.max_retry_after
-        return new  # type: ignore[return-value]
+        return new
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code == 429:

@@ -34,11 +34,11 @@ __all__ = ["MAX_PAGES", "TMDB", "TMDB_API", "TMDB_RATE_LIMIT", "connect"]
 
 TMDB_API = "https://api.themoviedb.org/3"
 TMDB_RATE_LIMIT = 35.0  # requests/s; TMDB documents "somewhere in the 40 requests per second range"
-MAX_PAGES = 500  # TMDB refuses page > 500 on list endpoints
-KINDS = ("movie", "tv")
-DATE_COLUMNS = {"movie": "release_date", "tv": "first_air_date"}
-
 Kind = Literal["movie", "tv"]
+
+MAX_PAGES = 500  # TMDB refuses page > 500 on list endpoints
+KINDS: tuple[Kind, ...] = ("movie", "tv")
+DATE_COLUMNS = {"movie": "release_date", "tv": "first_air_date"}
 
 _sandbox_lock = threading.Lock()
 _shared_sandbox: Sandbox | None = None
@@ -104,7 +104,9 @@ class TMDB:
     >>> tmdb = TMDB(Client("https://api.themoviedb.org/3", load_token()))  # doctest: +SKIP
     """
 
-    def __init__(self, client: Client, *, language: str = "en-US", sandbox: Sandbox | None = None) -> None:
+    def __init__(
+        self, client: Client, *, language: str = "en-US", sandbox: Sandbox | None = None
+    ) -> None:
         self.client = client
         self.language = language
         self.sandbox = sandbox
@@ -165,15 +167,22 @@ class TMDB:
         languages = [languages] if isinstance(languages, str) else list(languages)
         if not languages:
             raise ValueError("genre_table needs at least one language, e.g. languages=('en',)")
-        kinds = KINDS if kind == "both" else (_check_kind(kind),)
+        kinds: tuple[Kind, ...] = KINDS if kind == "both" else (_check_kind(kind),)
         rows: dict[int, dict[str, Any]] = {}
         for k in kinds:
             for lang in languages:
                 for genre in self.genre_list(k, lang):
-                    row = rows.setdefault(genre["id"], {"id": genre["id"], "movie": False, "tv": False})
+                    row = rows.setdefault(
+                        genre["id"], {"id": genre["id"], "movie": False, "tv": False}
+                    )
                     row[k] = True
                     row.setdefault(f"name_{_short(lang)}", genre["name"])
-        columns = ["id", *dict.fromkeys(f"name_{_short(lang)}" for lang in languages), "movie", "tv"]
+        columns = [
+            "id",
+            *dict.fromkeys(f"name_{_short(lang)}" for lang in languages),
+            "movie",
+            "tv",
+        ]
         frame = pd.DataFrame.from_records(list(rows.values()), columns=columns)
         return frame.astype({"id": "int64", "movie": bool, "tv": bool})
 
@@ -225,7 +234,9 @@ class TMDB:
         )
         return self.records_frame(records, kind, language=filters.get("language"))
 
-    def records_frame(self, records: list[dict[str, Any]], kind: Kind = "movie", *, language: str | None = None) -> pd.DataFrame:
+    def records_frame(
+        self, records: list[dict[str, Any]], kind: Kind = "movie", *, language: str | None = None
+    ) -> pd.DataFrame:
         """TMDB list records to a typed DataFrame with a ``genres`` column of names."""
         frame = records_to_frame(records)
         if frame.empty:
@@ -251,7 +262,7 @@ class TMDB:
 def _check_kind(kind: str) -> Kind:
     if kind not in KINDS:
         raise ValueError(f"kind must be 'movie' or 'tv', not {kind!r}")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 def _truthy(value: str | None) -> bool:
@@ -290,4 +301,3 @@ def _default_sandbox() -> Sandbox:
 
             _shared_sandbox = sandbox.start()
         return _shared_sandbox
-

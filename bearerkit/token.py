@@ -117,7 +117,9 @@ def env_value(name: str, *, env_file: str | os.PathLike[str] | None = None) -> s
     return dotenv_values(path).get(name) or None
 
 
-def load_token(name: str = "TMDB_TOKEN", *, env_file: str | os.PathLike[str] | None = None) -> Token:
+def load_token(
+    name: str = "TMDB_TOKEN", *, env_file: str | os.PathLike[str] | None = None
+) -> Token:
     """Load a bearer token from the environment or the nearest ``.env`` file.
 
     A variable set in the process environment wins; otherwise ``env_file`` is read,

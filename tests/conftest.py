@@ -20,7 +20,11 @@ def _segment(obj: dict[str, object]) -> str:
 # A JWT-shaped fake, built at run time so no token-shaped string sits in the sources
 # (the repository scans itself for secrets). Tests assert it never leaks anywhere.
 FAKE_TOKEN = ".".join(
-    [_segment({"alg": "HS256"}), _segment({"aud": "canary", "sub": "bk-leak-canary"}), "Zm9vYmFyLWNhbmFyeS1zaWc"]
+    [
+        _segment({"alg": "HS256"}),
+        _segment({"aud": "canary", "sub": "bk-leak-canary"}),
+        "Zm9vYmFyLWNhbmFyeS1zaWc",
+    ]
 )
 FAKE_V3_KEY = "".join(f"{n:x}" for n in range(16)) * 2  # 32 hex characters
 

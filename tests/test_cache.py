@@ -20,8 +20,12 @@ from .conftest import FAKE_TOKEN
 def server() -> Iterator[HTTPServer]:
     srv = HTTPServer(host="127.0.0.1", port=0)
     srv.start()
-    srv.expect_request("/3/genre/movie/list").respond_with_json({"genres": [{"id": 28, "name": "Action"}]})
-    srv.expect_request("/3/discover/movie").respond_with_json({"page": 1, "results": [], "total_pages": 1})
+    srv.expect_request("/3/genre/movie/list").respond_with_json(
+        {"genres": [{"id": 28, "name": "Action"}]}
+    )
+    srv.expect_request("/3/discover/movie").respond_with_json(
+        {"page": 1, "results": [], "total_pages": 1}
+    )
     yield srv
     srv.stop()
 
@@ -59,7 +63,9 @@ def _rows(path: Path) -> int:
 
 
 def test_post_is_not_cached(server: HTTPServer, tmp_path: Path) -> None:
-    server.expect_request("/3/movie/1/rating", method="POST").respond_with_json({"success": True}, status=201)
+    server.expect_request("/3/movie/1/rating", method="POST").respond_with_json(
+        {"success": True}, status=201
+    )
     with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=tmp_path / "c.sqlite") as c:
         c.post("movie/1/rating", json={"value": 5})
         c.post("movie/1/rating", json={"value": 5})
@@ -67,7 +73,9 @@ def test_post_is_not_cached(server: HTTPServer, tmp_path: Path) -> None:
 
 
 def test_expiry(server: HTTPServer, tmp_path: Path) -> None:
-    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=tmp_path / "c.sqlite", cache_expire_after=1) as c:
+    with bk.Client(
+        server.url_for("/3"), FAKE_TOKEN, cache=tmp_path / "c.sqlite", cache_expire_after=1
+    ) as c:
         c.get("genre/movie/list")
         assert c.response("GET", "genre/movie/list").from_cache
         time.sleep(1.2)
@@ -83,7 +91,9 @@ def test_cache_clear(server: HTTPServer, tmp_path: Path) -> None:
     assert len(server.log) == 2
 
 
-def test_cache_true_uses_the_per_user_cache_dir(server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_true_uses_the_per_user_cache_dir(
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=True) as c:
         c.get("genre/movie/list")
@@ -91,8 +101,12 @@ def test_cache_true_uses_the_per_user_cache_dir(server: HTTPServer, tmp_path: Pa
     assert default_cache_path().exists()
 
 
-def test_cached_answers_do_not_wait_for_the_rate_limiter(server: HTTPServer, tmp_path: Path) -> None:
-    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=tmp_path / "c.sqlite", rate_limit=2) as c:
+def test_cached_answers_do_not_wait_for_the_rate_limiter(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    with bk.Client(
+        server.url_for("/3"), FAKE_TOKEN, cache=tmp_path / "c.sqlite", rate_limit=2
+    ) as c:
         c.get("genre/movie/list")
         started = time.monotonic()
         for _ in range(5):

@@ -18,7 +18,9 @@ import requests
 from .conftest import FAKE_TOKEN
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "BEARERKIT_"))}
     return subprocess.run(
         [sys.executable, "-m", "bearerkit", *args],
@@ -56,7 +58,18 @@ def test_genres_csv_german_movie(clean_env: Path) -> None:
 
 
 def test_genres_several_languages_markdown(clean_env: Path) -> None:
-    out = run("genres", "--kind", "tv", "--language", "en", "--language", "fr", "--format", "markdown", cwd=clean_env)
+    out = run(
+        "genres",
+        "--kind",
+        "tv",
+        "--language",
+        "en",
+        "--language",
+        "fr",
+        "--format",
+        "markdown",
+        cwd=clean_env,
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[0].startswith("|") and "name_fr" in lines[0]
@@ -72,7 +85,9 @@ def test_output_file(clean_env: Path) -> None:
 
 
 def test_discover_csv(clean_env: Path) -> None:
-    out = run("discover", "--pages", "2", "--with-genres", "Comedy", "--format", "csv", cwd=clean_env)
+    out = run(
+        "discover", "--pages", "2", "--with-genres", "Comedy", "--format", "csv", cwd=clean_env
+    )
     assert out.returncode == 0, out.stderr
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert len(rows) == 40
@@ -81,7 +96,9 @@ def test_discover_csv(clean_env: Path) -> None:
 
 
 def test_bad_token_is_one_line_and_exit_1(clean_env: Path, shared_sandbox) -> None:  # type: ignore[no-untyped-def]
-    out = run("genres", cwd=clean_env, env={"TMDB_TOKEN": FAKE_TOKEN, "TMDB_BASE_URL": shared_sandbox.url})
+    out = run(
+        "genres", cwd=clean_env, env={"TMDB_TOKEN": FAKE_TOKEN, "TMDB_BASE_URL": shared_sandbox.url}
+    )
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert out.stderr.startswith("bearerkit: error: 401")
@@ -101,7 +118,16 @@ def test_unknown_genre_is_a_usage_error(clean_env: Path) -> None:
     assert "Unknown movie genre" in out.stderr and "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("args", [["--help"], ["genres", "--help"], ["discover", "--help"], ["sandbox", "--help"], ["scan", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["genres", "--help"],
+        ["discover", "--help"],
+        ["sandbox", "--help"],
+        ["scan", "--help"],
+    ],
+)
 def test_help(clean_env: Path, args: list[str]) -> None:
     out = run(*args, cwd=clean_env)
     assert out.returncode == 0
@@ -133,7 +159,9 @@ def test_sandbox_command_serves_until_interrupted(clean_env: Path) -> None:
             match = re.search(r"(http://127\.0\.0\.1:\d+/3)\b", line)
             url = match.group(1) if match else None
         assert url, "the sandbox did not print its URL"
-        answer = requests.get(f"{url}/genre/movie/list", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        answer = requests.get(
+            f"{url}/genre/movie/list", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
         assert answer.json()["genres"][0] == {"id": 28, "name": "Action"}
     finally:
         proc.terminate()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import threading
@@ -19,8 +18,16 @@ import bearerkit as bk
 
 from .conftest import FAKE_TOKEN, FAKE_V3_KEY
 
-TMDB_401 = {"status_code": 7, "status_message": "Invalid API key: You must be granted a valid key.", "success": False}
-TMDB_404 = {"status_code": 34, "status_message": "The resource you requested could not be found.", "success": False}
+TMDB_401 = {
+    "status_code": 7,
+    "status_message": "Invalid API key: You must be granted a valid key.",
+    "success": False,
+}
+TMDB_404 = {
+    "status_code": 34,
+    "status_message": "The resource you requested could not be found.",
+    "success": False,
+}
 
 
 @pytest.fixture
@@ -45,7 +52,9 @@ def seen_auth(server: HTTPServer) -> list[str | None]:
 
 # -- auth header, methods, decoding -------------------------------------------------
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
-def test_every_method_sends_the_bearer_header(server: HTTPServer, client: bk.Client, method: str) -> None:
+def test_every_method_sends_the_bearer_header(
+    server: HTTPServer, client: bk.Client, method: str
+) -> None:
     server.expect_request("/3/thing", method=method).respond_with_json({"ok": method})
     call = getattr(client, method.lower())
     assert call("thing") == {"ok": method}
@@ -59,9 +68,9 @@ def test_path_with_or_without_leading_slash(server: HTTPServer, client: bk.Clien
 
 
 def test_post_sends_json_body_and_params(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_request("/3/movie/1/rating", method="POST", json={"value": 8.5}, query_string="x=1").respond_with_json(
-        {"success": True}, status=201
-    )
+    server.expect_request(
+        "/3/movie/1/rating", method="POST", json={"value": 8.5}, query_string="x=1"
+    ).respond_with_json({"success": True}, status=201)
     assert client.post("movie/1/rating", json={"value": 8.5}, params={"x": 1}) == {"success": True}
 
 
@@ -148,14 +157,18 @@ def test_get_df_finds_the_single_list(server: HTTPServer, client: bk.Client) -> 
 
 
 def test_get_df_top_level_list_and_nested_flattening(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_request("/3/list").respond_with_json([{"a": 1, "b": {"c": 2.5}}, {"a": 2, "b": {"c": 3.0}}])
+    server.expect_request("/3/list").respond_with_json(
+        [{"a": 1, "b": {"c": 2.5}}, {"a": 2, "b": {"c": 3.0}}]
+    )
     df = client.get_df("list")
     assert list(df.columns) == ["a", "b.c"]
     assert df["b.c"].dtype.kind == "f"
 
 
 def test_get_df_dict_becomes_one_row(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_request("/3/config").respond_with_json({"images": {"base_url": "x"}, "change_keys": ["a"]})
+    server.expect_request("/3/config").respond_with_json(
+        {"images": {"base_url": "x"}, "change_keys": ["a"]}
+    )
     df = client.get_df("config")
     assert len(df) == 1
     assert "images.base_url" in df.columns
@@ -199,9 +212,15 @@ def test_404_is_not_found(server: HTTPServer, client: bk.Client) -> None:
 
 @pytest.mark.parametrize(
     ("body", "expected"),
-    [({"message": "bad thing"}, "bad thing"), ({"error": "invalid"}, "invalid"), ({"errors": ["a", "b"]}, "a; b")],
+    [
+        ({"message": "bad thing"}, "bad thing"),
+        ({"error": "invalid"}, "invalid"),
+        ({"errors": ["a", "b"]}, "a; b"),
+    ],
 )
-def test_generic_api_messages(server: HTTPServer, client: bk.Client, body: dict, expected: str) -> None:
+def test_generic_api_messages(
+    server: HTTPServer, client: bk.Client, body: dict, expected: str
+) -> None:
     server.expect_request("/3/x").respond_with_json(body, status=400)
     with pytest.raises(bk.ApiError) as info:
         client.get("x")
@@ -220,7 +239,9 @@ def test_html_200_is_response_format_error(server: HTTPServer, client: bk.Client
 
 
 def test_echoed_token_is_masked_in_snippets(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_request("/3/echo").respond_with_data(f"<p>you sent {FAKE_TOKEN}</p>", content_type="text/html")
+    server.expect_request("/3/echo").respond_with_data(
+        f"<p>you sent {FAKE_TOKEN}</p>", content_type="text/html"
+    )
     with pytest.raises(bk.ResponseFormatError) as info:
         client.get("echo")
     assert FAKE_TOKEN not in str(info.value)
@@ -231,7 +252,10 @@ def test_connection_refused_is_network_error() -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now
-    with bk.Client(f"http://127.0.0.1:{port}/3", FAKE_TOKEN, retries=1) as c, pytest.raises(bk.NetworkError) as info:
+    with (
+        bk.Client(f"http://127.0.0.1:{port}/3", FAKE_TOKEN, retries=1) as c,
+        pytest.raises(bk.NetworkError) as info,
+    ):
         c.get("x")
     assert "connection refused" in str(info.value)
     assert isinstance(info.value, ConnectionError)
@@ -247,8 +271,9 @@ def test_slow_server_ends_in_network_error_within_the_timeout(server: HTTPServer
     server.expect_request("/3/slow").respond_with_handler(slow)
     started = time.monotonic()
     try:
-        with bk.Client(server.url_for("/3"), FAKE_TOKEN, timeout=0.3, retries=0) as c, pytest.raises(
-            bk.NetworkError, match="timed out"
+        with (
+            bk.Client(server.url_for("/3"), FAKE_TOKEN, timeout=0.3, retries=0) as c,
+            pytest.raises(bk.NetworkError, match="timed out"),
         ):
             c.get("slow")
     finally:
@@ -256,7 +281,9 @@ def test_slow_server_ends_in_network_error_within_the_timeout(server: HTTPServer
     assert time.monotonic() - started < 3
 
 
-def test_every_request_has_a_timeout(server: HTTPServer, client: bk.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_request_has_a_timeout(
+    server: HTTPServer, client: bk.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[object] = []
     original = requests.adapters.HTTPAdapter.send
 
@@ -274,7 +301,9 @@ def test_every_request_has_a_timeout(server: HTTPServer, client: bk.Client, monk
 # -- retries --------------------------------------------------------------------------
 def test_429_with_retry_after_then_200(server: HTTPServer, client: bk.Client) -> None:
     server.expect_ordered_request("/3/r").respond_with_json(
-        {"status_code": 25, "status_message": "over the limit"}, status=429, headers={"Retry-After": "1"}
+        {"status_code": 25, "status_message": "over the limit"},
+        status=429,
+        headers={"Retry-After": "1"},
     )
     server.expect_ordered_request("/3/r").respond_with_json({"ok": True})
     started = time.monotonic()
@@ -284,20 +313,26 @@ def test_429_with_retry_after_then_200(server: HTTPServer, client: bk.Client) ->
 
 
 def test_429_retry_after_as_http_date(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_ordered_request("/3/r").respond_with_json({}, status=429, headers={"Retry-After": formatdate(time.time() + 1, usegmt=True)})
+    server.expect_ordered_request("/3/r").respond_with_json(
+        {}, status=429, headers={"Retry-After": formatdate(time.time() + 1, usegmt=True)}
+    )
     server.expect_ordered_request("/3/r").respond_with_json({"ok": 1})
     assert client.get("r") == {"ok": 1}
 
 
 def test_429_is_retried_for_post(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_ordered_request("/3/p", method="POST").respond_with_json({}, status=429, headers={"Retry-After": "0"})
+    server.expect_ordered_request("/3/p", method="POST").respond_with_json(
+        {}, status=429, headers={"Retry-After": "0"}
+    )
     server.expect_ordered_request("/3/p", method="POST").respond_with_json({"ok": 1}, status=201)
     assert client.post("p", json={"value": 1}) == {"ok": 1}
 
 
 def test_three_503_then_200(server: HTTPServer, client: bk.Client) -> None:
     for _ in range(3):
-        server.expect_ordered_request("/3/s").respond_with_json({"status_message": "busy"}, status=503)
+        server.expect_ordered_request("/3/s").respond_with_json(
+            {"status_message": "busy"}, status=503
+        )
     server.expect_ordered_request("/3/s").respond_with_json({"ok": True})
     assert client.get("s") == {"ok": True}
     assert len(server.log) == 4
@@ -305,22 +340,32 @@ def test_three_503_then_200(server: HTTPServer, client: bk.Client) -> None:
 
 def test_retries_are_bounded(server: HTTPServer) -> None:
     server.expect_request("/3/s").respond_with_json({"status_message": "down"}, status=502)
-    with bk.Client(server.url_for("/3"), FAKE_TOKEN, retries=2) as c, pytest.raises(bk.ServerError) as info:
+    with (
+        bk.Client(server.url_for("/3"), FAKE_TOKEN, retries=2) as c,
+        pytest.raises(bk.ServerError) as info,
+    ):
         c.get("s")
     assert len(server.log) == 3  # the first attempt + 2 retries
     assert info.value.status_code == 502 and "down" in str(info.value)
 
 
 def test_post_500_is_not_retried(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_request("/3/p", method="POST").respond_with_json({"status_message": "boom"}, status=500)
+    server.expect_request("/3/p", method="POST").respond_with_json(
+        {"status_message": "boom"}, status=500
+    )
     with pytest.raises(bk.ServerError, match="not retried"):
         client.post("p", json={"value": 1})
     assert len(server.log) == 1
 
 
 def test_rate_limit_error_after_retries(server: HTTPServer) -> None:
-    server.expect_request("/3/r").respond_with_json({"status_code": 25, "status_message": "slow down"}, status=429, headers={"Retry-After": "0"})
-    with bk.Client(server.url_for("/3"), FAKE_TOKEN, retries=1) as c, pytest.raises(bk.RateLimitError) as info:
+    server.expect_request("/3/r").respond_with_json(
+        {"status_code": 25, "status_message": "slow down"}, status=429, headers={"Retry-After": "0"}
+    )
+    with (
+        bk.Client(server.url_for("/3"), FAKE_TOKEN, retries=1) as c,
+        pytest.raises(bk.RateLimitError) as info,
+    ):
         c.get("r")
     assert len(server.log) == 2
     assert info.value.retry_after == 0
@@ -330,7 +375,10 @@ def test_rate_limit_error_after_retries(server: HTTPServer) -> None:
 def test_long_retry_after_fails_at_once_with_the_wait(server: HTTPServer) -> None:
     server.expect_request("/3/r").respond_with_json({}, status=429, headers={"Retry-After": "3600"})
     started = time.monotonic()
-    with bk.Client(server.url_for("/3"), FAKE_TOKEN, retries=3) as c, pytest.raises(bk.RateLimitError) as info:
+    with (
+        bk.Client(server.url_for("/3"), FAKE_TOKEN, retries=3) as c,
+        pytest.raises(bk.RateLimitError) as info,
+    ):
         c.get("r")
     assert time.monotonic() - started < 2
     assert info.value.retry_after == 3600
@@ -360,7 +408,9 @@ def test_redirect_to_another_host_drops_the_token(server: HTTPServer) -> None:
     try:
         other.expect_request("/target").respond_with_json({"landed": True})
         target = f"http://localhost:{other.port}/target"
-        server.expect_request("/3/moved").respond_with_data("", status=302, headers={"Location": target})
+        server.expect_request("/3/moved").respond_with_data(
+            "", status=302, headers={"Location": target}
+        )
         with bk.Client(server.url_for("/3"), FAKE_TOKEN) as c:
             assert c.get("moved") == {"landed": True}
         assert seen_auth(server) == [f"Bearer {FAKE_TOKEN}"]
@@ -369,7 +419,9 @@ def test_redirect_to_another_host_drops_the_token(server: HTTPServer) -> None:
         other.stop()
 
 
-def test_no_token_in_reprs_errors_or_logs(server: HTTPServer, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_token_in_reprs_errors_or_logs(
+    server: HTTPServer, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     server.expect_request("/3/ok").respond_with_json({})
     server.expect_request("/3/bad").respond_with_json(TMDB_401, status=401)

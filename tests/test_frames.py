@@ -16,7 +16,10 @@ from bearerkit.frames import find_records, to_frame, typed
         ({"genres": [{"id": 1}]}, [{"id": 1}]),
         ({"page": 1, "results": [{"id": 2}], "total_pages": 1}, [{"id": 2}]),
         ({"id": 5, "name": "x"}, [{"id": 5, "name": "x"}]),
-        ({"a": [{"x": 1}], "b": [{"y": 2}]}, [{"a": [{"x": 1}], "b": [{"y": 2}]}]),  # ambiguous: one row
+        (
+            {"a": [{"x": 1}], "b": [{"y": 2}]},
+            [{"a": [{"x": 1}], "b": [{"y": 2}]}],
+        ),  # ambiguous: one row
         ({"ids": [1, 2, 3]}, [{"ids": [1, 2, 3]}]),  # a list of scalars is not records
         (None, []),
     ],
@@ -49,6 +52,8 @@ def test_mixed_int_float_column_is_float() -> None:
 
 
 def test_typed_dates_with_blanks() -> None:
-    df = typed(pd.DataFrame({"release_date": ["2001-02-03", "", None]}), dates=["release_date", "absent"])
+    df = typed(
+        pd.DataFrame({"release_date": ["2001-02-03", "", None]}), dates=["release_date", "absent"]
+    )
     assert str(df["release_date"].dtype).startswith("datetime64")
     assert df["release_date"].isna().tolist() == [False, True, True]

@@ -21,7 +21,13 @@ def test_all_is_exactly_the_public_api() -> None:
 
 
 def test_error_tree() -> None:
-    for cls in (bk.TokenError, bk.InsecureTransportError, bk.NetworkError, bk.ResponseFormatError, bk.ApiError):
+    for cls in (
+        bk.TokenError,
+        bk.InsecureTransportError,
+        bk.NetworkError,
+        bk.ResponseFormatError,
+        bk.ApiError,
+    ):
         assert issubclass(cls, bk.BearerkitError)
     for cls in (bk.AuthError, bk.NotFoundError, bk.RateLimitError, bk.ServerError):
         assert issubclass(cls, bk.ApiError)

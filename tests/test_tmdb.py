@@ -17,7 +17,24 @@ MOVIE_EN = [
     "Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama", "Family", "Fantasy",
     "History", "Horror", "Music", "Mystery", "Romance", "Science Fiction", "TV Movie", "Thriller", "War", "Western",
 ]  # fmt: skip
-TV_IDS = [10759, 16, 35, 80, 99, 18, 10751, 10762, 9648, 10763, 10764, 10765, 10766, 10767, 10768, 37]
+TV_IDS = [
+    10759,
+    16,
+    35,
+    80,
+    99,
+    18,
+    10751,
+    10762,
+    9648,
+    10763,
+    10764,
+    10765,
+    10766,
+    10767,
+    10768,
+    37,
+]
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +139,15 @@ def test_discover_tv(tmdb: TMDB) -> None:
 
 
 def test_discover_page_cap_at_total_pages(tmdb: TMDB, sb) -> None:  # type: ignore[no-untyped-def]
-    first = tmdb.client.get("discover/movie", {"with_genres": "28,35,18", "primary_release_year": 1999})
+    first = tmdb.client.get(
+        "discover/movie", {"with_genres": "28,35,18", "primary_release_year": 1999}
+    )
     total = first["total_pages"]
     assert 0 < total < 20
     sb.clear_log()
-    df = tmdb.discover("movie", pages=50, with_genres="28,35,18", primary_release_year=1999, progress=False)
+    df = tmdb.discover(
+        "movie", pages=50, with_genres="28,35,18", primary_release_year=1999, progress=False
+    )
     assert len(df) == first["total_results"]
     assert len([r for r in sb.request_log if r.path == "/3/discover/movie"]) == total
 
@@ -161,7 +182,9 @@ def test_repr_shows_backend_not_token(tmdb: TMDB, sb) -> None:  # type: ignore[n
 
 
 # -- connect ------------------------------------------------------------------------------
-def test_connect_without_token_uses_the_sandbox_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+def test_connect_without_token_uses_the_sandbox_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     api = bk.tmdb.connect()
     assert api.is_sandbox
     err = capsys.readouterr().err

@@ -28,7 +28,9 @@ def test_environment_wins_over_env_file(clean_env: Path, monkeypatch: pytest.Mon
     assert "environment" in token.source
 
 
-def test_finds_env_file_in_a_parent_folder(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_finds_env_file_in_a_parent_folder(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_env(clean_env, f"TMDB_TOKEN={FAKE_TOKEN}\n")
     notebooks = clean_env / "notebooks" / "deeper"
     notebooks.mkdir(parents=True)
@@ -86,7 +88,12 @@ def test_bad_values_raise_token_error(clean_env: Path, content: str, expected: s
 
 @pytest.mark.parametrize(
     "content",
-    [f'TMDB_TOKEN="{FAKE_TOKEN}"', f"TMDB_TOKEN='{FAKE_TOKEN}'", f"TMDB_TOKEN=  {FAKE_TOKEN}  ", f"export TMDB_TOKEN={FAKE_TOKEN}"],
+    [
+        f'TMDB_TOKEN="{FAKE_TOKEN}"',
+        f"TMDB_TOKEN='{FAKE_TOKEN}'",
+        f"TMDB_TOKEN=  {FAKE_TOKEN}  ",
+        f"export TMDB_TOKEN={FAKE_TOKEN}",
+    ],
 )
 def test_quotes_and_whitespace_are_stripped(clean_env: Path, content: str) -> None:
     write_env(clean_env, content + "\n")
@@ -118,7 +125,12 @@ def test_token_cannot_be_pickled() -> None:
 
 @pytest.mark.parametrize(
     ("value", "kind"),
-    [(FAKE_TOKEN, "jwt"), (FAKE_V3_KEY, "v3_key"), (FAKE_V3_KEY.upper(), "v3_key"), ("some-opaque-token", "opaque")],
+    [
+        (FAKE_TOKEN, "jwt"),
+        (FAKE_V3_KEY, "v3_key"),
+        (FAKE_V3_KEY.upper(), "v3_key"),
+        ("some-opaque-token", "opaque"),
+    ],
 )
 def test_token_kind(value: str, kind: str) -> None:
     assert bk.Token(value).kind == kind
