@@ -38,7 +38,7 @@ class Token:
         value: the secret itself.
         source: where it came from, for messages ("TMDB_TOKEN in /repo/.env").
 
-    >>> t = Token("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl-abcd", source="example")
+    >>> t = Token("eyJhbGciOiJub25lIn0.e30.c2ln-abcd", source="example")
     >>> t
     Token('…abcd', source='example')
     >>> t.kind
