@@ -1,0 +1,142 @@
+"""Discover-style listings: parse TMDB's query parameters, filter, sort and paginate.
+
+Parsers raise :class:`BadQuery` carrying the TMDB error to answer with. Sorted
+and filtered views are cached, so paging through a listing costs one slice per
+request rather than a sort.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from bearerkit.sandbox import catalogue
+from bearerkit.sandbox.messages import INVALID_PAGE, INVALID_PARAMS
+
+PAGE_SIZE = 20
+MAX_PAGE = 500
+
+# sort_by field names TMDB accepts, mapped to the record field they sort on.
+SORT_FIELDS: dict[str, dict[str, str]] = {
+    "movie": {
+        "popularity": "popularity",
+        "vote_average": "vote_average",
+        "vote_count": "vote_count",
+        "primary_release_date": "release_date",
+    },
+    "tv": {
+        "popularity": "popularity",
+        "vote_average": "vote_average",
+        "vote_count": "vote_count",
+        "first_air_date": "first_air_date",
+    },
+}
+DATE_FIELDS = {"release_date", "first_air_date"}
+YEAR_PARAMS = {"movie": "primary_release_year", "tv": "first_air_date_year"}
+_INTEGER = re.compile(r"[0-9]{1,9}")
+
+GenreFilter = tuple[frozenset[int], ...]  # AND of OR-groups
+
+
+class BadQuery(ValueError):
+    """A query parameter TMDB would refuse; ``entry`` is the TMDB error to send."""
+
+    def __init__(self, entry: tuple[int, int, str]) -> None:
+        super().__init__(entry[2])
+        self.entry = entry
+
+
+def parse_page(value: str | None) -> int:
+    """Parse ``page``: default 1, an integer from 1 to 500 (TMDB's ceiling)."""
+    if value is None:
+        return 1
+    if not _INTEGER.fullmatch(value) or not 1 <= int(value) <= MAX_PAGE:
+        raise BadQuery(INVALID_PAGE)
+    return int(value)
+
+
+def parse_sort(kind: str, value: str | None) -> tuple[str, bool]:
+    """Parse ``sort_by`` (default ``popularity.desc``) into (record field, descending)."""
+    name, _, direction = (value or "popularity.desc").partition(".")
+    field = SORT_FIELDS[kind].get(name)
+    if field is None or direction not in ("asc", "desc"):
+        raise BadQuery(INVALID_PARAMS)
+    return field, direction == "desc"
+
+
+def parse_genres(value: str | None) -> GenreFilter:
+    """Parse ``with_genres``: comma means AND, pipe means OR (``28,12|35``)."""
+    if value is None or value == "":
+        return ()
+    groups = []
+    for group in value.split(","):
+        ids = group.split("|")
+        if not all(_INTEGER.fullmatch(i.strip()) for i in ids):
+            raise BadQuery(INVALID_PARAMS)
+        groups.append(frozenset(int(i) for i in ids))
+    return tuple(groups)
+
+
+def parse_year(value: str | None) -> int | None:
+    """Parse a year filter (``primary_release_year`` / ``first_air_date_year``)."""
+    if value is None or value == "":
+        return None
+    if not _INTEGER.fullmatch(value) or not 1800 <= int(value) <= 2200:
+        raise BadQuery(INVALID_PARAMS)
+    return int(value)
+
+
+def discover_page(kind: str, query: dict[str, str]) -> dict[str, Any]:
+    """Answer ``/3/discover/{kind}`` (and ``/3/movie/popular``) for a parsed query."""
+    page = parse_page(query.get("page"))
+    field, descending = parse_sort(kind, query.get("sort_by"))
+    genres = parse_genres(query.get("with_genres"))
+    year = parse_year(query.get(YEAR_PARAMS[kind]))
+    return page_of(filtered(kind, field, descending, genres, year), page)
+
+
+def page_of(results: Sequence[Any], page: int) -> dict[str, Any]:
+    """Return TMDB's page envelope for one page of ``results``.
+
+    ``total_pages`` counts every page (even past 500, which TMDB refuses to
+    serve); an empty listing reports one page, as TMDB does today.
+    """
+    start = (page - 1) * PAGE_SIZE
+    return {
+        "page": page,
+        "results": list(results[start : start + PAGE_SIZE]),
+        "total_pages": max(1, math.ceil(len(results) / PAGE_SIZE)),
+        "total_results": len(results),
+    }
+
+
+def _records(kind: str) -> tuple[dict[str, Any], ...]:
+    return catalogue.movies() if kind == "movie" else catalogue.tv_shows()
+
+
+@lru_cache(maxsize=16)
+def _sorted(kind: str, field: str, descending: bool) -> tuple[dict[str, Any], ...]:
+    """Sort by ``field``, ties broken by ascending id; missing dates always last."""
+    records = _records(kind)  # already in id order, and sort() is stable
+    present = [r for r in records if r[field] != ""]
+    missing = [r for r in records if r[field] == ""]
+    present.sort(key=lambda r: r[field], reverse=descending)  # reverse keeps ties stable
+    return tuple(present + missing)
+
+
+@lru_cache(maxsize=64)  # each entry holds up to 12,000 references
+def filtered(
+    kind: str, field: str, descending: bool, genres: GenreFilter, year: int | None
+) -> tuple[dict[str, Any], ...]:
+    """Return the sorted listing narrowed by genres (AND of OR-groups) and year."""
+    date_field = "release_date" if kind == "movie" else "first_air_date"
+    prefix = f"{year:04d}-" if year is not None else None
+    return tuple(
+        record
+        for record in _sorted(kind, field, descending)
+        if all(any(g in group for g in record["genre_ids"]) for group in genres)
+        and (prefix is None or record[date_field].startswith(prefix))
+    )
