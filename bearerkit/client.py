@@ -12,14 +12,12 @@ widgets, the CLI) calls it. What it guarantees:
 
 from __future__ import annotations
 
-import json as _json
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -28,18 +26,11 @@ from requests.auth import AuthBase
 from ._version import __version__
 from .auth import BearerAuth, check_transport
 from .cache import CacheSpec, Expiry, cached_session
-from .errors import (
-    ApiError,
-    AuthError,
-    BearerkitError,
-    NetworkError,
-    NotFoundError,
-    RateLimitError,
-    ResponseFormatError,
-    ServerError,
-)
-from .frames import find_records, records_to_frame, to_frame
+from .errors import BearerkitError
+from .frames import records_to_frame, to_frame
+from .paging import fetch_pages
 from .ratelimit import RateLimiter
+from .responses import api_error, decode_json, network_error, safe_url
 from .retrying import DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRIES, make_retry
 from .token import Token, clean_value
 
@@ -52,10 +43,8 @@ log = logging.getLogger("bearerkit")
 
 DEFAULT_TIMEOUT = 10.0  # seconds to connect and between bytes of the answer
 DEFAULT_POOL_SIZE = 16  # connections kept per host: enough for paginate's workers
-SNIPPET_CHARS = 160
 
 Timeout = float | tuple[float, float]
-_SECRET_PARAMS = {"api_key", "apikey", "access_token", "token", "key", "client_secret"}
 
 
 class _PacedAdapter(HTTPAdapter):
@@ -193,19 +182,23 @@ class Client:
         except BearerkitError:
             raise
         except requests.exceptions.RequestException as exc:
-            raise self._network_error(method, url, exc, timeout) from None
+            raise network_error(
+                method, url, exc, timeout=timeout or self.timeout, retries=self.retries
+            ) from None
         if not hasattr(response, "from_cache"):
             response.from_cache = False  # type: ignore[attr-defined]
         log.debug(
             "%s %s -> %s in %.0f ms%s",
             method,
-            _safe_url(response.url or url),
+            safe_url(response.url or url),
             response.status_code,
             (time.perf_counter() - started) * 1000,
             " (cache)" if response.from_cache else "",  # type: ignore[attr-defined]
         )
         if response.status_code >= 400:
-            raise self._error(method, response)
+            raise api_error(
+                method, response, token=self.token, retries=self.retries, base_url=self.base_url
+            )
         return response
 
     def request(
@@ -223,7 +216,7 @@ class Client:
         response = self.response(
             method, path, params=params, json=json, data=data, headers=headers, timeout=timeout
         )
-        return self._decode(method, response)
+        return decode_json(method, response, token=self.token)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
         """GET ``path`` and return the decoded JSON.
@@ -318,35 +311,15 @@ class Client:
         progress: bool | None = None,
     ) -> list[Any]:
         """Like :meth:`paginate` but return the raw records (a list of dicts)."""
-        if max_pages is not None and max_pages < 1:
-            raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
-        base = dict(params or {})
-
-        def page(n: int) -> list[Any]:
-            return find_records(self.get(path, {**base, "page": n}), record_path)
-
-        first = self.get(path, {**base, "page": 1})
-        total = int(first.get("total_pages") or 1) if isinstance(first, Mapping) else 1
-        last = min(total, max_pages) if max_pages is not None else total
-        pages: list[list[Any]] = [find_records(first, record_path)]
-        if last > 1:
-            bar = _progress_bar(last, progress, desc=path.strip("/"))
-            if bar is not None:
-                bar.update(1)
-            pool = ThreadPoolExecutor(
-                max_workers=max(1, workers), thread_name_prefix="bearerkit-page"
-            )
-            try:
-                for records in pool.map(page, range(2, last + 1)):
-                    pages.append(records)
-                    if bar is not None:
-                        bar.update(1)
-            finally:
-                # On an error, don't keep fetching pages nobody will read.
-                pool.shutdown(wait=True, cancel_futures=True)
-                if bar is not None:
-                    bar.close()
-        return [record for records in pages for record in records]
+        return fetch_pages(
+            self.get,
+            path,
+            params,
+            record_path=record_path,
+            max_pages=max_pages,
+            workers=workers,
+            progress=progress,
+        )
 
     # -- lifecycle ----------------------------------------------------------------
     def cache_clear(self) -> None:
@@ -384,104 +357,6 @@ class Client:
             extras.append("cache=on")
         return f"<bearerkit.Client {self.base_url} {auth}{''.join(', ' + e for e in extras)}>"
 
-    # -- errors -------------------------------------------------------------------
-    def _network_error(
-        self,
-        method: str,
-        url: str,
-        exc: requests.exceptions.RequestException,
-        timeout: Timeout | None,
-    ) -> NetworkError:
-        # urllib3 wraps a read timeout that used up the retries in MaxRetryError, which
-        # requests reports as ConnectionError: look at the text to tell them apart.
-        if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc):
-            return NetworkError(
-                f"{method} {_safe_url(url)} timed out after {timeout or self.timeout} s "
-                f"({self.retries} retries). The server is slow or unreachable; try again, "
-                "or pass a larger timeout=."
-            )
-        return NetworkError(
-            f"{method} {_safe_url(url)} failed: {_reason(exc)}. Check your network "
-            "connection and the base URL, then try again."
-        )
-
-    def _decode(self, method: str, response: requests.Response) -> Any:
-        body = response.content
-        if not body.strip():
-            return None
-        ctype = response.headers.get("Content-Type", "")
-        try:
-            return _json.loads(body)
-        except ValueError:
-            raise ResponseFormatError(
-                f"{method} {_safe_url(response.url)} answered {response.status_code} with "
-                f"{ctype or 'no content type'}, not JSON: {self._snippet(response)!r}. A proxy, "
-                "captive portal or wrong base URL often does this; check the base URL."
-            ) from None
-
-    def _snippet(self, response: requests.Response) -> str:
-        text = " ".join(response.content[: SNIPPET_CHARS * 4].decode("utf-8", "replace").split())
-        if self.token is not None:
-            text = text.replace(self.token.value, "***")
-        return text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
-
-    def _error(self, method: str, response: requests.Response) -> ApiError:
-        status = response.status_code
-        api_message, api_code = _api_message(response)
-        if api_message is None and response.content.strip():
-            api_message = self._snippet(response)
-        if api_message and self.token is not None:
-            api_message = api_message.replace(self.token.value, "***")
-        url = _safe_url(response.url)
-        head = f"{status} {response.reason or ''}".strip() + f" from {method} {url}"
-        said = f": {api_message}" if api_message else ""
-        fields: dict[str, Any] = {
-            "status_code": status,
-            "api_message": api_message,
-            "url": url,
-            "api_code": api_code,
-        }
-        if status in (401, 403):
-            advice = self._auth_advice(status)
-            return AuthError(f"{head}{said}. {advice}", **fields)
-        if status == 404:
-            return NotFoundError(
-                f"{head}{said}. Check the path and ids (paths are relative to {self.base_url}).",
-                **fields,
-            )
-        if status == 429:
-            wait = _retry_after(response.headers.get("Retry-After"))
-            when = f"wait {wait:g} s" if wait is not None else "wait a little"
-            return RateLimitError(
-                f"{head}{said}. Rate limited after {self.retries} retries; {when} and try again, "
-                "or create the client with a lower rate_limit=.",
-                retry_after=wait,
-                **fields,
-            )
-        if status >= 500:
-            again = (
-                f" after {self.retries} retries"
-                if method in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
-                else " (not retried: it may have been processed)"
-            )
-            return ServerError(
-                f"{head}{said}{again}. The server has a problem; try again later.", **fields
-            )
-        return ApiError(f"{head}{said}.", **fields)
-
-    def _auth_advice(self, status: int) -> str:
-        if status == 403:
-            return "The token is valid but not allowed to do this."
-        if self.token is None:
-            return "The credentials were refused; check them."
-        hint = self.token.hint
-        where = f"The token came from {self.token.source}."
-        return (
-            f"{hint}. {where}"
-            if hint
-            else f"The token was refused. {where} Check it is current and complete."
-        )
-
 
 def _as_token(token: Token | str) -> Token:
     if isinstance(token, Token):
@@ -507,88 +382,3 @@ def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
             value = ",".join(str(v) for v in value)
         out[key] = value
     return out
-
-
-def _safe_url(url: str | None) -> str:
-    """The URL with credential-like query values masked (a user may have added one)."""
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    query = [
-        (k, "***" if k.lower() in _SECRET_PARAMS else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query, safe=",|")))
-
-
-def _reason(exc: BaseException) -> str:
-    """A short human reason from a requests/urllib3 exception chain."""
-    text = str(exc)
-    for marker, reason in (
-        ("Connection refused", "connection refused (is the server running?)"),
-        (
-            "Name or service not known",
-            "the host name could not be resolved (no network, or a typo in the URL)",
-        ),
-        (
-            "Temporary failure in name resolution",
-            "the host name could not be resolved (no network?)",
-        ),
-        ("nodename nor servname", "the host name could not be resolved"),
-        ("Connection reset", "the connection was reset by the server"),
-        ("RemoteDisconnected", "the server closed the connection without answering"),
-        ("IncompleteRead", "the connection closed before the whole answer arrived"),
-        ("Connection broken", "the connection broke before the whole answer arrived"),
-        ("Max retries exceeded", "no answer after the retries"),
-    ):
-        if marker in text:
-            return reason
-    return type(exc).__name__
-
-
-def _api_message(response: requests.Response) -> tuple[str | None, int | None]:
-    """The API's own words from an error body: TMDB's status_message, or message/error/errors."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, None
-    if not isinstance(body, Mapping):
-        return None, None
-    code = body.get("status_code") if isinstance(body.get("status_code"), int) else None
-    for key in ("status_message", "message", "error_description", "error", "errors", "detail"):
-        value = body.get(key)
-        if value:
-            if isinstance(value, list):
-                value = "; ".join(str(v) for v in value)
-            elif isinstance(value, Mapping):
-                value = "; ".join(f"{k}: {v}" for k, v in value.items())
-            return str(value), code
-    return None, code
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _progress_bar(total: int, progress: bool | None, *, desc: str) -> Any:
-    """A tqdm.auto bar (a widget in Jupyter, text in a terminal), or ``None`` when off."""
-    if progress is False or (progress is None and total <= 1):
-        return None
-    from tqdm.auto import tqdm  # late: importing tqdm.auto pulls in ipywidgets
-
-    return tqdm(total=total, desc=desc, unit="page", leave=True)
