@@ -31,7 +31,9 @@ from .errors import (
 from .token import Token, load_token
 
 if TYPE_CHECKING:
-    from . import sandbox, tmdb, widgets
+    from . import sandbox as sandbox
+    from . import tmdb as tmdb
+    from . import widgets as widgets
     from .oauth import ClientCredentials
     from .scanner import scan
 
