@@ -363,7 +363,8 @@ def _as_token(token: Token | str) -> Token:
         return token
     if isinstance(token, str):
         return Token(
-            clean_value(token, name="token", source="the token argument"), source="argument"
+            clean_value(token, name="token", source="the token argument"),
+            source="the token argument",
         )
     raise TypeError(f"token must be a bearerkit.Token or a str, not {type(token).__name__}")
 

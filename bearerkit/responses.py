@@ -116,7 +116,7 @@ def api_error(
         api_message = api_message.replace(token.value, "***")
     url = safe_url(response.url)
     head = f"{status} {response.reason or ''}".strip() + f" from {method} {url}"
-    said = f": {api_message}" if api_message else ""
+    said = f": {api_message.rstrip().rstrip('.')}" if api_message else ""  # we add the full stop
     fields: dict[str, Any] = {
         "status_code": status,
         "api_message": api_message,
