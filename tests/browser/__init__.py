@@ -1,0 +1,1 @@
+"""Browser tests: the notebooks run in real JupyterLab in headless Chromium."""
