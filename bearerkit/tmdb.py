@@ -74,14 +74,23 @@ def connect(
     sandbox: no TMDB_TOKEN found, using the embedded TMDB sandbox at http://127.0.0.1:PORT/3 ...
     >>> tmdb.genres("tv").head(2)            # doctest: +SKIP
     """
-    if sandbox is None and token is None and _truthy(os.environ.get("BEARERKIT_SANDBOX")):
+    forced_by_env = (
+        sandbox is None and token is None and _truthy(os.environ.get("BEARERKIT_SANDBOX"))
+    )
+    if forced_by_env:
         sandbox = True  # lets a test run or a CI job pin notebooks to the sandbox
     if sandbox is not True and token is None:
         token = _configured_token(env_file, required=sandbox is False)
     if sandbox is True or (sandbox is None and token is None and not _base_url(base_url, env_file)):
         sb = _default_sandbox()
         if not quiet:
-            why = "sandbox=True" if sandbox is True else "no TMDB_TOKEN found"
+            why = (
+                "BEARERKIT_SANDBOX=1 is set"
+                if forced_by_env
+                else "sandbox=True"
+                if sandbox is True
+                else "no TMDB_TOKEN found"
+            )
             print(
                 f"bearerkit: {why}, using the embedded TMDB sandbox at {sb.url} (offline, sample "
                 "data). For the real API put TMDB_TOKEN=<API Read Access Token> in .env.",

@@ -26,6 +26,7 @@ INVALID_PAGE = (
 )
 BACKEND_TIMEOUT = (504, 24, "Your request to the backend server timed out. Try again.")
 NOT_FOUND = (404, 34, "The resource you requested could not be found.")
+TOO_MANY_REQUESTS = (429, 25, "Your request count (#) is over the allowed limit of (40).")
 VALUE_TOO_LOW = (400, 18, "Value too low: Value must be greater than 0.0.")
 VALUE_TOO_HIGH = (400, 18, "Value too high: Value must be less than, or equal to 10.0.")
 VALUE_INVALID = (400, 18, "Value invalid: Values must be a multiple of 0.50.")
@@ -41,6 +42,7 @@ DEFAULT_FAILURES = {
     400: INVALID_PARAMS,
     401: INVALID_API_KEY,
     404: NOT_FOUND,
+    429: TOO_MANY_REQUESTS,
     500: INTERNAL_ERROR,
     502: BACKEND_TIMEOUT,
     503: SERVICE_OFFLINE,
