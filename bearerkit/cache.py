@@ -71,6 +71,9 @@ def cached_session(
     return requests_cache.CachedSession(
         str(path),
         backend="sqlite",
+        # JSON rows (bodies stored decoded) read back about twice as fast as the
+        # default pickle serializer, and can be inspected with any SQLite tool.
+        serializer="json",
         allowable_methods=("GET",),
         allowable_codes=(200,),
         urls_expire_after=dict(urls),  # type: ignore[arg-type]

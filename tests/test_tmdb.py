@@ -12,29 +12,13 @@ import bearerkit as bk
 from bearerkit.tmdb import TMDB, TMDB_API
 
 from .conftest import FAKE_TOKEN
+from .test_sandbox import TV_GENRE_IDS
 
 MOVIE_EN = [
     "Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama", "Family", "Fantasy",
     "History", "Horror", "Music", "Mystery", "Romance", "Science Fiction", "TV Movie", "Thriller", "War", "Western",
 ]  # fmt: skip
-TV_IDS = [
-    10759,
-    16,
-    35,
-    80,
-    99,
-    18,
-    10751,
-    10762,
-    9648,
-    10763,
-    10764,
-    10765,
-    10766,
-    10767,
-    10768,
-    37,
-]
+TV_IDS = TV_GENRE_IDS
 
 
 @pytest.fixture(scope="module")
