@@ -10,10 +10,12 @@ and redacted from the stored request, so no token reaches the disk.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from hashlib import blake2b
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 if TYPE_CHECKING:
     import requests_cache
@@ -40,6 +42,35 @@ CREDENTIAL_NAMES = (
     "api_key",
     "apikey",
 )
+
+
+def cache_key(
+    request: Any,
+    ignored_parameters: Iterable[str] | None = None,
+    serializer: Any = None,
+    **_: Any,
+) -> str:
+    """The cache key: method, URL with sorted query (credentials left out), and body.
+
+    A lighter stand-in for requests-cache's ``create_key``, which normalises the URL
+    with url-normalize on every lookup (about a third of a cache hit's cost). The
+    client builds its URLs itself, so sorting the query is all the normalising needed.
+    Headers are not part of the key (``match_headers=False``), so neither is the token.
+    """
+    ignored = {name.lower() for name in ignored_parameters or ()}
+    parts = urlsplit(request.url or "")
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in ignored
+    )
+    url = parts._replace(query=urlencode(query), fragment="").geturl()
+    body = request.body or b""
+    key = blake2b(digest_size=8)
+    for part in (request.method or "", url, str(serializer)):
+        key.update(part.encode())
+    key.update(body if isinstance(body, bytes) else str(body).encode())
+    return key.hexdigest()
 
 
 def default_cache_path() -> Path:
@@ -79,5 +110,6 @@ def cached_session(
         urls_expire_after=dict(urls),  # type: ignore[arg-type]
         ignored_parameters=CREDENTIAL_NAMES,
         match_headers=False,
+        key_fn=cache_key,
         stale_if_error=False,
     )

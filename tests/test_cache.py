@@ -112,3 +112,18 @@ def test_cached_answers_do_not_wait_for_the_rate_limiter(
         for _ in range(5):
             c.get("genre/movie/list")
         assert time.monotonic() - started < 1.5  # five uncached calls would need >= 2.5 s
+
+
+def test_cache_key_ignores_query_order_and_credentials() -> None:
+    import requests
+
+    from bearerkit.cache import CREDENTIAL_NAMES, cache_key
+
+    def key(url: str, method: str = "GET") -> str:
+        return cache_key(requests.Request(method, url).prepare(), CREDENTIAL_NAMES)
+
+    base = "http://127.0.0.1:1/3/discover/movie"
+    assert key(f"{base}?page=1&language=de") == key(f"{base}?language=de&page=1")
+    assert key(f"{base}?page=1&api_key=abc") == key(f"{base}?page=1")
+    assert key(f"{base}?page=1") != key(f"{base}?page=2")
+    assert key(f"{base}?page=1") != key(f"{base}?page=1", method="POST")
