@@ -319,13 +319,20 @@ class Client:
     ) -> list[Any]:
         """Like :meth:`paginate` but return the raw records (a list of dicts)."""
         return fetch_pages(
-            self.get,
+            self._get_page,
             path,
             params,
             record_path=record_path,
             max_pages=max_pages,
             workers=workers,
             progress=progress,
+        )
+
+    def _get_page(self, path: str, params: Mapping[str, Any]) -> tuple[Any, bool]:
+        """One page's JSON, and whether the cache answered it."""
+        response = self.response("GET", path, params=params)
+        return decode_json("GET", response, token=self.token), bool(
+            getattr(response, "from_cache", False)
         )
 
     # -- lifecycle ----------------------------------------------------------------

@@ -127,3 +127,20 @@ def test_cache_key_ignores_query_order_and_credentials() -> None:
     assert key(f"{base}?page=1&api_key=abc") == key(f"{base}?page=1")
     assert key(f"{base}?page=1") != key(f"{base}?page=2")
     assert key(f"{base}?page=1") != key(f"{base}?page=1", method="POST")
+
+
+def test_cached_paginate_sends_nothing_and_keeps_page_order(tmp_path: Path) -> None:
+    from bearerkit import sandbox
+
+    with sandbox.start() as sb, bk.Client(sb.url, sb.token, cache=tmp_path / "c.sqlite") as c:
+        first = c.paginate("discover/movie", max_pages=6, progress=False)
+        sb.clear_log()
+        again = c.paginate("discover/movie", max_pages=6, progress=False)
+        assert sb.request_log == []
+        # a longer fetch reads the cached pages, then fetches only the new ones
+        longer = c.paginate("discover/movie", max_pages=9, progress=False)
+        pages = sorted(int(r.query["page"]) for r in sb.request_log)
+    assert again.equals(first)
+    assert longer["id"].tolist()[: len(first)] == first["id"].tolist()
+    assert len(longer) == 9 * 20
+    assert pages == [7, 8, 9]
