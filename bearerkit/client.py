@@ -131,7 +131,7 @@ class Client:
         self.session.auth = BearerAuth(self.token) if self.token is not None else auth
         # Proxies and the CA bundle come from the environment, read once here: with
         # trust_env, requests re-reads os.environ twice per request (0.3-0.7 ms each,
-        # most of a cache hit). It also keeps a user's ~/.netrc from replacing the token.
+        # most of a cache hit).
         self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
         ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if ca_bundle:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from email.utils import formatdate
+from pathlib import Path
 
 import pytest
 import requests
@@ -439,3 +440,20 @@ def test_no_token_in_reprs_errors_or_logs(
     assert "GET" in caplog.text  # the client does log
     for text in texts:
         assert FAKE_TOKEN not in text
+
+
+def test_netrc_does_not_replace_the_token(
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    server.expect_request("/3/x").respond_with_json({})
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN) as c:
+        c.get("x")
+    assert seen_auth(server) == [f"Bearer {FAKE_TOKEN}"]
+    # plain requests with the same environment would have used the netrc entry
+    requests.get(server.url_for("/3/x"), timeout=5)
+    assert seen_auth(server)[-1] is not None and seen_auth(server)[-1].startswith("Basic ")
