@@ -81,16 +81,16 @@ def connect(
         sandbox = True  # lets a test run or a CI job pin notebooks to the sandbox
     if sandbox is not True and token is None:
         token = _configured_token(env_file, required=sandbox is False)
-    if sandbox is True or (sandbox is None and token is None and not _base_url(base_url, env_file)):
+    url = None if sandbox is True else _base_url(base_url, env_file)
+    if sandbox is True or (sandbox is None and token is None and not url):
         sb = _default_sandbox()
         if not quiet:
-            why = (
-                "BEARERKIT_SANDBOX=1 is set"
-                if forced_by_env
-                else "sandbox=True"
-                if sandbox is True
-                else "no TMDB_TOKEN found"
-            )
+            if forced_by_env:
+                why = "BEARERKIT_SANDBOX=1 is set"
+            elif sandbox is True:
+                why = "sandbox=True"
+            else:
+                why = "no TMDB_TOKEN found"
             print(
                 f"bearerkit: {why}, using the embedded TMDB sandbox at {sb.url} (offline, sample "
                 "data). For the real API put TMDB_TOKEN=<API Read Access Token> in .env.",
@@ -98,8 +98,9 @@ def connect(
             )
         client = Client(sb.url, sb.token, rate_limit=rate_limit, cache=cache)
         return TMDB(client, language=language, sandbox=sb)
-    url = _base_url(base_url, env_file) or TMDB_API
-    return TMDB(Client(url, token, rate_limit=rate_limit, cache=cache), language=language)
+    return TMDB(
+        Client(url or TMDB_API, token, rate_limit=rate_limit, cache=cache), language=language
+    )
 
 
 class TMDB:
@@ -176,7 +177,7 @@ class TMDB:
         languages = [languages] if isinstance(languages, str) else list(languages)
         if not languages:
             raise ValueError("genre_table needs at least one language, e.g. languages=('en',)")
-        kinds: tuple[Kind, ...] = KINDS if kind == "both" else (_check_kind(kind),)
+        kinds = expand_kind(kind)
         rows: dict[int, dict[str, Any]] = {}
         for k in kinds:
             for lang in languages:
@@ -266,6 +267,11 @@ class TMDB:
             return pd.DataFrame({"genre": pd.Series(dtype=str), "count": pd.Series(dtype="int64")})
         counts = frame["genres"].explode().dropna().value_counts()
         return counts.rename_axis("genre").reset_index(name="count")
+
+
+def expand_kind(kind: str) -> tuple[Kind, ...]:
+    """``"both"`` → ``("movie", "tv")``; ``"movie"``/``"tv"`` → that one kind."""
+    return KINDS if kind == "both" else (_check_kind(kind),)
 
 
 def _check_kind(kind: str) -> Kind:

@@ -27,10 +27,11 @@ import pandas as pd
 from IPython.display import Image
 
 from .errors import BearerkitError
+from .tmdb import expand_kind
 from .token import Token, clean_value
 
 if TYPE_CHECKING:
-    from .tmdb import TMDB, Kind
+    from .tmdb import TMDB
 
 __all__ = ["LANGUAGE_NAMES", "GenreExplorer", "TokenBox"]
 
@@ -48,13 +49,6 @@ KIND_OPTIONS = (("Movie", "movie"), ("TV", "tv"), ("Both", "both"))
 CHART_DPI = 80
 ERROR_STYLE = "color: #b00020; white-space: pre-wrap; margin: 0.25em 0"
 SEPARATOR = " · "
-
-
-def _kinds(kind: str) -> tuple[Kind, ...]:
-    """``"both"`` → movie and TV; otherwise the one kind."""
-    if kind == "both":
-        return ("movie", "tv")
-    return ("tv",) if kind == "tv" else ("movie",)
 
 
 def _language_label(code: str) -> str:
@@ -257,7 +251,7 @@ class GenreExplorer(widgets.VBox):
         ids: list[int] = []
         names: dict[int, str] = {}
         titles = 0
-        for k in _kinds(kind):
+        for k in expand_kind(kind):
             found = self.tmdb.discover(k, pages=self.pages, progress=False)
             titles += len(found)
             if "genre_ids" in found.columns:
@@ -277,7 +271,7 @@ class GenreExplorer(widgets.VBox):
         if not _font_can_draw(labels):
             # Without a CJK font matplotlib draws empty boxes: label in English instead.
             english: dict[int, str] = {}
-            for k in _kinds(kind):
+            for k in expand_kind(kind):
                 for genre in self.tmdb.genre_list(k, "en"):
                     english.setdefault(int(genre["id"]), str(genre["name"]))
             labels = [english.get(int(i), str(i)) for i in counts["id"]]
