@@ -512,7 +512,11 @@ def test_tokens_that_cannot_travel_in_a_header_are_refused(token: str) -> None:
 
 
 def test_serve_forever_cli_prints_credentials_and_stops_on_ctrl_c() -> None:
+    # A shell running a job in the background starts it with SIGINT ignored, and Python
+    # then installs no Ctrl-C handler: put the default back, as an interactive shell has it.
     code = (
+        "import signal\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from bearerkit.sandbox import serve_forever_cli\n"
         "raise SystemExit(serve_forever_cli(port=0, token=None, latency=0.0, rate_limit=None))\n"
     )
