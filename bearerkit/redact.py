@@ -1,0 +1,134 @@
+"""What counts as a credential, and how bearerkit hides one: the single place for it.
+
+Every module that writes a URL, a body snippet or a header into a message, a log
+line, a cache key or a cassette asks this module. Nothing else keeps its own list.
+
+>>> mask_url("https://me:pw@api.example.com/x?api_key=abc&page=2")
+'https://***@api.example.com/x?api_key=***&page=2'
+>>> snippet("  an   <html>  page  ", limit=10)
+'an <html> …'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = [
+    "MASK",
+    "SECRET_BODY_FIELDS",
+    "SECRET_HEADERS",
+    "SECRET_PARAMS",
+    "SNIPPET_CHARS",
+    "is_secret_param",
+    "mask_headers",
+    "mask_params",
+    "mask_url",
+    "scrub",
+    "snippet",
+]
+
+MASK = "***"
+SNIPPET_CHARS = 160  # how much of an unexpected body a message quotes
+_SCRUB_WINDOW = 65_536  # bytes of a body looked at for a snippet (bounds the cost)
+
+# Query or form parameter names whose values are credentials (lower case).
+SECRET_PARAMS = frozenset(
+    {
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "token",
+        "key",
+        "client_secret",
+        "session_id",
+        "password",
+        "secret",
+        "auth",
+        "signature",
+        "sig",
+    }
+)
+# Header names whose values are credentials (lower case).
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "x-auth-token",
+        "api-key",
+    }
+)
+# Fields of a token endpoint's JSON answer (or a token request's form) that are secrets.
+SECRET_BODY_FIELDS = frozenset(
+    {"access_token", "refresh_token", "id_token", "client_secret", "password", "code"}
+)
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a query/form parameter called ``name`` carries a credential."""
+    return name.lower() in SECRET_PARAMS
+
+
+def mask_params(params: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pairs with credential values replaced by ``***``."""
+    return [(k, MASK if is_secret_param(k) else v) for k, v in params]
+
+
+def mask_url(url: str | None) -> str:
+    """The URL with ``user:password@`` and credential-like query values masked.
+
+    Never raises: a URL that cannot be parsed is reduced to what can be shown safely.
+    """
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
+        query = parts.query
+        if query:
+            query = urlencode(
+                mask_params(parse_qsl(query, keep_blank_values=True)), safe=",|*"
+            )
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        # An unparsable URL (bad port, bad IPv6 literal): keep only what precedes the query
+        # and any userinfo, which cannot carry a credential.
+        head = url.split("?", 1)[0].split("#", 1)[0]
+        if "@" in head:
+            scheme, _, rest = head.partition("://")
+            head = f"{scheme}://{MASK}@{rest.rsplit('@', 1)[1]}" if rest else MASK
+        return head
+
+
+def mask_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``headers`` with credential headers' values replaced by ``***``."""
+    return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every occurrence of each (non-empty) secret replaced by ``***``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def snippet(
+    text: str | bytes, *, secrets: Iterable[str | None] = (), limit: int = SNIPPET_CHARS
+) -> str:
+    """A one-line excerpt of ``text`` for an error message, secrets scrubbed, ``…`` if cut."""
+    # Scrub before cutting, so a secret that straddles the cut cannot leave a prefix.
+    if isinstance(text, bytes):
+        text = text[:_SCRUB_WINDOW].decode("utf-8", "replace")
+    text = scrub(text[:_SCRUB_WINDOW], secrets)
+    text = " ".join(text[: limit * 4].split())
+    return text[:limit] + ("…" if len(text) > limit else "")

@@ -1,0 +1,76 @@
+"""What tokens look like: placeholders, TMDB's two credential shapes, other APIs' prefixes.
+
+One place for this knowledge: :mod:`bearerkit.token` uses it to tell a user what
+they pasted, the scanner (:mod:`bearerkit.scan`) to find secrets in files.
+
+>>> is_placeholder("paste-your-tmdb-read-access-token-here")
+True
+>>> bool(V3_KEY.fullmatch("0123456789abcdef0123456789abcdef"))
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "JWT",
+    "JWT_IN_TEXT",
+    "PLACEHOLDER",
+    "PLACEHOLDER_MARKERS",
+    "PROVIDER_TOKENS",
+    "V3_KEY",
+    "is_placeholder",
+]
+
+# The value .env.example ships with; a user who copied the file but did not paste
+# their token gets told so instead of a puzzling 401.
+PLACEHOLDER = "paste-your-tmdb-read-access-token-here"
+
+# Substrings that mark a value as an example, not a secret (case-insensitive).
+PLACEHOLDER_MARKERS = (
+    "your_",
+    "your-",
+    "<",
+    ">",
+    "{",
+    "}",
+    "$",
+    "...",
+    "…",
+    "placeholder",
+    "changeme",
+    "change-me",
+    "paste-your",
+    "paste_your",
+    "xxxxxxxx",
+)
+
+# A whole value that is a JWT (TMDB's API Read Access Token, most OAuth access tokens).
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# A JWT inside longer text: long enough parts that prose and examples do not match.
+# Each part is a bounded run of one character class, so matching is linear in the text.
+JWT_IN_TEXT = re.compile(r"eyJ[A-Za-z0-9_-]{10,4096}\.[A-Za-z0-9_-]{8,8192}\.[A-Za-z0-9_-]{16,4096}")
+# TMDB's v3 API key: 32 hexadecimal characters.
+V3_KEY = re.compile(r"[0-9a-fA-F]{32}")
+
+# Token shapes of the bearer APIs people adapt bearerkit to: (provider, pattern).
+# Each starts with a literal prefix, so the regex engine skips ahead quickly.
+PROVIDER_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("github", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
+    ("github", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{82}\b")),
+    ("huggingface", re.compile(r"\bhf_[A-Za-z]{34}\b")),
+    ("anthropic", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
+    ("openai", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
+    ("slack", re.compile(r"\bxox[abprs]-[0-9A-Za-z-]{10,}")),
+    ("stripe", re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}")),
+    ("aws", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("google", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("notion", re.compile(r"\b(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,})\b")),
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether ``value`` is an example value (``.env.example``'s, ``<token>``, ``your_key``...)."""
+    lowered = value.lower()
+    return lowered == PLACEHOLDER or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
