@@ -14,11 +14,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .cassette import Cassette, use_cassette
 from .client import Client
 from .errors import (
     ApiError,
     AuthError,
     BearerkitError,
+    CassetteError,
     InsecureTransportError,
     NetworkError,
     NotFoundError,
@@ -41,6 +43,8 @@ __all__ = [
     "ApiError",
     "AuthError",
     "BearerkitError",
+    "Cassette",
+    "CassetteError",
     "Client",
     "ClientCredentials",
     "InsecureTransportError",
@@ -57,6 +61,7 @@ __all__ = [
     "sandbox",
     "scan",
     "tmdb",
+    "use_cassette",
     "widgets",
 ]
 

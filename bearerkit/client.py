@@ -27,6 +27,7 @@ from requests.auth import AuthBase
 from ._version import __version__
 from .auth import BearerAuth, check_transport
 from .cache import CacheSpec, Expiry, cached_session
+from .cassette import Cassette, cassette_miss
 from .errors import BearerkitError
 from .frames import records_to_frame, to_frame
 from .paging import fetch_pages
@@ -82,6 +83,10 @@ class Client:
         cache: ``True`` (per-user SQLite file), a path, or ``None``/``False`` (off).
         cache_expire_after: seconds, or ``{url_glob: seconds}`` overriding the defaults.
         max_retry_after: the longest ``Retry-After`` honoured; longer fails at once.
+        cassette: a cassette file to record this client's requests to, or replay them
+            from (see :func:`bearerkit.use_cassette`); active until :meth:`close`.
+        record_mode: the cassette's mode: ``"once"``, ``"none"``, ``"new_episodes"``
+            or ``"all"`` (``BEARERKIT_RECORD_MODE`` overrides it).
 
     >>> with Client("https://api.themoviedb.org/3", load_token()) as api:  # doctest: +SKIP
     ...     genres = api.get_df("genre/movie/list")
@@ -100,6 +105,8 @@ class Client:
         cache: CacheSpec = None,
         cache_expire_after: Mapping[str, Expiry] | Expiry | None = None,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+        cassette: str | os.PathLike[str] | None = None,
+        record_mode: str = "once",
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -112,6 +119,7 @@ class Client:
         self.token: Token | None = _as_token(token) if token is not None else None
         self.timeout = timeout
         self.retries = retries
+        self.cassette: Cassette | None = None
         self.rate_limiter = RateLimiter(rate_limit) if rate_limit else None
         if self.token is not None or auth is not None:
             check_transport(self.base_url)  # fail before anything is sent
@@ -142,6 +150,11 @@ class Client:
         )
         if headers:
             self.session.headers.update(headers)
+        if cassette is not None:
+            self.cassette = Cassette(cassette, record_mode=record_mode)
+            if self.token is not None:
+                self.cassette.add_secret(self.token.value)
+            self.cassette.start()
 
     # -- plumbing -----------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -188,6 +201,11 @@ class Client:
             )
         except BearerkitError:
             raise
+        except Exception as exc:
+            miss = cassette_miss(exc, method, url)
+            if miss is None:
+                raise
+            raise miss from None
         except requests.exceptions.RequestException as exc:
             raise network_error(
                 method, url, exc, timeout=timeout or self.timeout, retries=self.retries
@@ -343,7 +361,9 @@ class Client:
             cache.clear()
 
     def close(self) -> None:
-        """Close the session and its connections."""
+        """Close the session and its connections (and stop this client's cassette)."""
+        if self.cassette is not None:
+            self.cassette.stop()
         self.session.close()
 
     def __enter__(self) -> Client:

@@ -6,6 +6,8 @@
      ├── NetworkError (ConnectionError) no answer: connection refused, DNS, reset, timeout
      ├── ResponseFormatError (ValueError)  an answer that is not the JSON it claims to be
      ├── RecordPathError (KeyError)     a DataFrame record path that the JSON does not have
+     ├── CassetteError                  a replay-only cassette lacks the request (nothing sent)
+     ├── PagingError                    paging cannot go on safely, or more pages than it can follow
      └── ApiError                       the API answered with an HTTP error status
           ├── AuthError                 401 / 403, or a token endpoint that refused
           ├── NotFoundError             404
@@ -15,17 +17,25 @@
 Messages say what happened and what to do next. They never contain a token: the
 client builds them from the status, the API's own message and a URL that never
 carries credentials.
+
+Any of them escaping ``Client.paginate`` after its first page carries ``.partial``:
+a DataFrame of every record fetched so far, whose ``attrs["paging"]`` says where
+to continue; ``client.paginate(..., resume=err)`` fetches only what is missing.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "ApiError",
     "AuthError",
     "BearerkitError",
+    "CassetteError",
     "InsecureTransportError",
     "NetworkError",
     "NotFoundError",
+    "PagingError",
     "RateLimitError",
     "RecordPathError",
     "ResponseFormatError",
@@ -35,7 +45,14 @@ __all__ = [
 
 
 class BearerkitError(Exception):
-    """Base class: catch this to handle every error bearerkit raises on purpose."""
+    """Base class: catch this to handle every error bearerkit raises on purpose.
+
+    Attributes:
+        partial: set when the error escaped ``Client.paginate`` after its first page:
+            a DataFrame of the records fetched so far (else ``None``).
+    """
+
+    partial: Any = None
 
 
 class TokenError(BearerkitError, ValueError):
@@ -68,11 +85,30 @@ class ResponseFormatError(BearerkitError, ValueError):
     """
 
 
+class PagingError(BearerkitError):
+    """Raised when paging cannot go on: the API shows more pages in a way ``auto`` cannot
+    follow (the message names the field and the paginator to pass), a next link
+    points at another host (the token never goes there), or the API goes round in circles.
+    """
+
+
 class RecordPathError(BearerkitError, KeyError):
     """Raised when ``record_path`` names a key the JSON does not have; lists the keys it has."""
 
     def __str__(self) -> str:  # KeyError would repr() the message, quotes and all
         return str(self.args[0]) if self.args else ""
+
+
+class CassetteError(BearerkitError):
+    """Raised when a replay-only cassette has no recording of a request; nothing was sent.
+
+    Attributes:
+        path: the cassette file.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class ApiError(BearerkitError):

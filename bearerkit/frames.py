@@ -1,9 +1,10 @@
 """Turn decoded JSON into pandas DataFrames.
 
-``to_frame`` finds the records in a response (a top-level list, the one list of
-objects inside a dict such as ``genres`` or ``results``, or else the dict itself as
-one row), flattens nested objects with ``.`` through ``pandas.json_normalize`` and
-lets pandas pick column dtypes.
+``to_frame`` finds the records in a response (a top-level list; the one list of
+objects inside a dict such as ``genres`` or ``results``, or one level further down
+such as Spotify's ``tracks.items``; else the dict itself as one row), flattens
+nested objects with ``.`` through ``pandas.json_normalize`` and lets pandas pick
+column dtypes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,91 @@ import pandas as pd
 
 from .errors import RecordPathError
 
-__all__ = ["find_records", "to_frame", "typed"]
+__all__ = ["RECORD_KEYS", "find_records", "locate_records", "lookup", "to_frame", "typed"]
+
+# Keys that hold the records in the APIs bearerkit knows (TMDB and Notion ``results``,
+# Stripe/X/OpenAI/Facebook ``data``, Spotify/GitHub search ``items``, Slack ``members``,
+# Microsoft Graph ``value``): they win when a body has several lists, and an empty
+# list under one of them is an empty page rather than a one-row answer.
+RECORD_KEYS = ("results", "data", "items", "members", "value", "entries", "records")
+
+_MISSING: Any = object()
+
+
+def lookup(data: Any, path: str, default: Any = None) -> Any:
+    """The value at a dotted ``path`` inside ``data``, or ``default`` when it is not there.
+
+    A key that itself contains dots (``@odata.nextLink``) is found whole.
+
+    >>> lookup({"meta": {"next_token": "b26v"}}, "meta.next_token")
+    'b26v'
+    >>> lookup({"@odata.nextLink": "https://x/y"}, "@odata.nextLink")
+    'https://x/y'
+    """
+    if not isinstance(data, Mapping):
+        return default
+    if path in data:
+        return data[path]
+    dot = path.find(".")
+    while dot != -1:
+        head = path[:dot]
+        if head in data:
+            found = lookup(data[head], path[dot + 1 :], _MISSING)
+            if found is not _MISSING:
+                return found
+        dot = path.find(".", dot + 1)
+    return default
+
+
+def _is_records(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, Mapping) for x in value)
+
+
+def _pick(candidates: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]] | None:
+    """The one candidate, or the one under a known record key among several."""
+    if len(candidates) == 1:
+        return candidates[0]
+    known = [c for c in candidates if c[0].rsplit(".", 1)[-1] in RECORD_KEYS]
+    return known[0] if len(known) == 1 else None
+
+
+def locate_records(data: Any) -> tuple[str | None, list[Any]]:
+    """Find the records in ``data`` and say where they were: ``(dotted path, records)``.
+
+    The path is ``None`` when ``data`` itself is the list (or the one record). Looked
+    for in order: a top-level list; the one non-empty list of objects in a dict
+    (``genres``, ``results``...); the one such list a level further down
+    (``tracks.items``); an empty list under a known record key (an empty page);
+    else the dict as one record. Where several lists qualify, the one under a known
+    record key (:data:`RECORD_KEYS`) wins; otherwise the dict is one record.
+
+    >>> locate_records({"tracks": {"items": [{"id": 1}], "next": None}})
+    ('tracks.items', [{'id': 1}])
+    """
+    if isinstance(data, list):
+        return None, data
+    if not isinstance(data, Mapping):
+        return None, [] if data is None else [data]
+    top = [(str(k), v) for k, v in data.items() if _is_records(v)]
+    nested = [
+        (f"{k}.{k2}", v2)
+        for k, v in data.items()
+        if isinstance(v, Mapping)
+        for k2, v2 in v.items()
+        if _is_records(v2)
+    ]
+    for candidates in (
+        [c for c in top if c[1]],
+        [c for c in nested if c[1]],
+        [c for c in top if c[0] in RECORD_KEYS],
+        [c for c in nested if c[0].rsplit(".", 1)[-1] in RECORD_KEYS],
+    ):
+        if candidates:
+            picked = _pick(candidates)
+            if picked is not None:
+                return picked
+            break  # ambiguous: several lists and no known name among them
+    return None, [data]
 
 
 def find_records(data: Any, record_path: str | None = None) -> list[Any]:
@@ -24,35 +109,34 @@ def find_records(data: Any, record_path: str | None = None) -> list[Any]:
     Args:
         data: decoded JSON.
         record_path: a key (or dotted path such as ``"data.items"``) naming the list.
-            Without it: a top-level list; else the single list-of-objects value of a
-            dict; else the dict itself as one record.
+            Without it the records are found by :func:`locate_records`.
 
     Raises:
         RecordPathError: ``record_path`` is not in ``data``; the message lists the keys that are.
     """
-    if record_path is not None:
-        node = data
-        for part in record_path.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                keys = sorted(node) if isinstance(node, Mapping) else []
-                raise RecordPathError(
-                    f"record_path {record_path!r}: no key {part!r} in the response; "
-                    f"keys there: {', '.join(map(str, keys)) or '(not an object)'}"
-                )
-            node = node[part]
-        return node if isinstance(node, list) else [node]
-    if isinstance(data, list):
-        return data
-    if isinstance(data, Mapping):
-        lists = [
-            v
-            for v in data.values()
-            if isinstance(v, list) and v and all(isinstance(x, Mapping) for x in v)
-        ]
-        if len(lists) == 1:
-            return lists[0]
-        return [data]
-    return [] if data is None else [data]
+    if record_path is None:
+        return locate_records(data)[1]
+    node = lookup(data, record_path, _MISSING)
+    if node is _MISSING:
+        raise _missing_path(data, record_path)
+    if node is None:
+        return []  # "results": null is an empty page, not one row of None
+    return node if isinstance(node, list) else [node]
+
+
+def _missing_path(data: Any, record_path: str) -> RecordPathError:
+    """The error for a ``record_path`` that is not there, naming the keys that are."""
+    node, missing = data, record_path
+    for part in record_path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            missing = part
+            break
+        node = node[part]
+    keys = sorted(map(str, node)) if isinstance(node, Mapping) else []
+    return RecordPathError(
+        f"record_path {record_path!r}: no key {missing!r} in the response; "
+        f"keys there: {', '.join(keys) or '(not an object)'}"
+    )
 
 
 def to_frame(data: Any, record_path: str | None = None) -> pd.DataFrame:

@@ -21,6 +21,7 @@ __all__ = [
     "SECRET_HEADERS",
     "SECRET_PARAMS",
     "SNIPPET_CHARS",
+    "Secret",
     "is_secret_param",
     "mask_headers",
     "mask_params",
@@ -66,8 +67,9 @@ SECRET_HEADERS = frozenset(
     }
 )
 # Fields of a token endpoint's JSON answer (or a token request's form) that are secrets.
+# ("code", an authorization code, is left out: APIs use that name for error codes.)
 SECRET_BODY_FIELDS = frozenset(
-    {"access_token", "refresh_token", "id_token", "client_secret", "password", "code"}
+    {"access_token", "refresh_token", "id_token", "client_secret", "password", "assertion"}
 )
 
 
@@ -132,3 +134,34 @@ def snippet(
     text = scrub(text[:_SCRUB_WINDOW], secrets)
     text = " ".join(text[: limit * 4].split())
     return text[:limit] + ("…" if len(text) > limit else "")
+
+
+class Secret:
+    """A credential string that never shows itself: repr and str are ``Secret('***')``.
+
+    Hold a secret in one of these rather than in a plain ``str`` local, so a verbose
+    traceback (IPython ``%xmode Verbose`` prints every frame's locals) or a log line
+    shows the mask; call :meth:`reveal` only inside the expression that uses the value.
+
+    >>> Secret("s3cr3t-value")
+    Secret('***')
+    >>> Secret("s3cr3t-value").reveal()
+    's3cr3t-value'
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The value itself; use it in place, never store it in a variable."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("Secret values cannot be pickled")

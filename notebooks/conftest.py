@@ -1,10 +1,16 @@
-"""nbval: pin the notebooks' kernels to the embedded sandbox.
+"""nbval: run the notebooks' kernels in the tutorial harness environment (see harness.py).
 
-Kernels inherit this process's environment, so with BEARERKIT_SANDBOX=1 set here
-``bk.tmdb.connect()`` uses the sandbox even on a machine whose ``.env`` holds a
-real token: the outputs then match the stored ones, and no token gets near them.
+Kernels inherit this process's environment. Without a ``.env`` (``BEARERKIT_ENV_FILE``
+names a missing file) ``bk.tmdb.connect()`` uses the sandbox even on a machine whose
+``.env`` holds a real token, and cassettes only replay (``BEARERKIT_RECORD_MODE=none``):
+the outputs then match the stored ones, and no token gets near them.
 """
 
 import os
 
-os.environ["BEARERKIT_SANDBOX"] = "1"
+from harness import kernel_env
+
+_env = kernel_env()
+for _name in [n for n in os.environ if n not in _env]:
+    del os.environ[_name]
+os.environ.update(_env)

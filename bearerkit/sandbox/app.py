@@ -4,7 +4,9 @@
 in this order: a queued fault is used up (faults come before the rate limit
 and the bearer check, so they can stand in for network trouble), the rate
 limit is checked, the latency (plus any queued extra delay) is waited out, and
-then ``/oauth/token`` or the bearer-checked ``/3/...`` routes answer.
+then ``/oauth/token`` answers, or, after the bearer check, the TMDB v3 routes
+(``/3``), TMDB's v4 lists (``/4``), the paging styles (``/styles``) or the
+rate-limit dialects (``/ratelimit``).
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bearerkit.redact import MASK, is_secret_param
+from bearerkit.sandbox import styles
 from bearerkit.sandbox.credentials import (
     IssuedTokens,
     check_token,
@@ -23,7 +29,9 @@ from bearerkit.sandbox.credentials import (
     read_access_token,
     same_secret,
 )
+from bearerkit.sandbox.dialects import RATELIMIT_PATH, RateLimits
 from bearerkit.sandbox.faults import Fault, FaultQueue, make_failure
+from bearerkit.sandbox.lists import V4_PATH, ListStore
 from bearerkit.sandbox.messages import (
     INTERNAL_ERROR,
     INVALID_API_KEY,
@@ -41,8 +49,7 @@ log = logging.getLogger("bearerkit.sandbox")
 DEFAULT_TOKEN_TTL = 3600.0
 # Requests kept in the log; older ones drop off so a long benchmark stays bounded.
 LOG_LIMIT = 50_000
-# Query parameters that may carry a credential: logged as "***", never verbatim.
-_SECRET_PARAMS = frozenset({"api_key", "access_token", "token", "client_secret", "session_id"})
+V3_PATH = "/3"
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,14 @@ def _seconds(name: str, value: float) -> float:
 class SandboxApp:
     """Everything a sandbox does per request; ``Sandbox`` adds the server around it."""
 
-    def __init__(self, *, token: str | None, latency: float, rate_limit: float | None) -> None:
+    def __init__(
+        self,
+        *,
+        token: str | None,
+        latency: float,
+        rate_limit: float | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._token = check_token(token) if token is not None else read_access_token()
         self._client_id, self._client_secret = client_credentials()
         self._latency = _seconds("latency", latency)
@@ -80,6 +94,10 @@ class SandboxApp:
         self._issued = IssuedTokens()
         self._faults = FaultQueue()
         self._api = TmdbApi()
+        self._lists = ListStore()
+        self._limits = RateLimits(clock=clock)
+        # Absolute next-page URLs start here; the server sets its real address.
+        self.root_url = "http://127.0.0.1"
         self._log: deque[RequestRecord] = deque(maxlen=LOG_LIMIT)
         self._token_requests = 0
         self._log_lock = threading.Lock()
@@ -125,6 +143,13 @@ class SandboxApp:
     @latency.setter
     def latency(self, seconds: float) -> None:
         self._latency = _seconds("latency", seconds)
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every answer by ``seconds`` from now on (the same as setting :attr:`latency`).
+
+        Concurrent requests wait in parallel, as they would behind a slow network.
+        """
+        self.latency = seconds
 
     @property
     def rate_limit(self) -> float | None:
@@ -178,6 +203,11 @@ class SandboxApp:
             return list(self._log)
 
     @property
+    def ratelimit_refusals(self) -> int:
+        """How many ``/ratelimit/...`` requests were refused for being over budget."""
+        return self._limits.refusals
+
+    @property
     def token_requests(self) -> int:
         """How many requests reached ``/oauth/token`` (whatever their outcome)."""
         with self._log_lock:
@@ -191,7 +221,7 @@ class SandboxApp:
 
     def record_request(self, request: Request, status: int | None) -> None:
         """Add a request to the log, with credential-like query values masked."""
-        query = {k: ("***" if k.lower() in _SECRET_PARAMS else v) for k, v in request.query.items()}
+        query = {k: (MASK if is_secret_param(k) else v) for k, v in request.query.items()}
         entry = RequestRecord(
             request.method, request.path, query, status, "authorization" in request.headers
         )
@@ -222,15 +252,34 @@ class SandboxApp:
         if request.path == TOKEN_PATH:
             client = OAuthClient(self._client_id, self._client_secret, self._token_ttl)
             return token_endpoint(request, client, self._issued)
-        if request.path == "/3" or request.path.startswith("/3/"):
-            if not self._authorized(request.headers.get("authorization", "")):
-                return tmdb_error(INVALID_API_KEY)
+        area = _area(request.path)
+        if area is None:
+            return tmdb_error(NOT_FOUND)
+        credential = self._credential(request.headers.get("authorization", ""))
+        if credential is None:
+            return tmdb_error(INVALID_API_KEY)
+        if area == V3_PATH:
             return self._api.handle(request)
-        return tmdb_error(NOT_FOUND)
+        if area == V4_PATH:
+            return self._lists.handle(request)
+        if area == styles.STYLES_PATH:
+            return styles.handle(request, self.root_url)
+        return self._limits.handle(request, credential)
 
-    def _authorized(self, header: str) -> bool:
+    def _credential(self, header: str) -> str | None:
+        """The bearer credential if it is one this sandbox accepts, else ``None``."""
         scheme, _, credential = header.strip().partition(" ")
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
-            return False
-        return same_secret(credential, self._token) or self._issued.is_valid(credential)
+            return None
+        if same_secret(credential, self._token) or self._issued.is_valid(credential):
+            return credential
+        return None
+
+
+def _area(path: str) -> str | None:
+    """Which bearer-checked family a path belongs to (``/3``, ``/4``, ...), if any."""
+    for root in (V3_PATH, V4_PATH, styles.STYLES_PATH, RATELIMIT_PATH):
+        if path == root or path.startswith(root + "/"):
+            return root
+    return None

@@ -96,13 +96,19 @@ def movies_by_id() -> dict[int, Record]:
     return {record["id"]: record for record in movies()}
 
 
+@cache
+def tv_by_id() -> dict[int, Record]:
+    """Return the TV shows keyed by id."""
+    return {record["id"]: record for record in tv_shows()}
+
+
 def warm() -> None:
     """Load the data and generate the catalogue now, so the first request is not slow."""
     genre_list("movie")
     genre_list("tv")
     configuration()
     movies_by_id()
-    tv_shows()
+    tv_by_id()
 
 
 def _pick(rng: random.Random, items: Sequence[T]) -> T:
@@ -141,7 +147,7 @@ def _common(
         v = rng.random()
         vote_count = 1 + int(30000.0 * v * v * v * v)
         mean = (rng.random() + rng.random() + rng.random()) / 3.0
-        vote_average = _number(round(3.0 + 6.5 * mean, 3))
+        vote_average = json_number(round(3.0 + 6.5 * mean, 3))
     start, end = dates
     day = start + int((end - start) * math.sqrt(rng.random()))  # skewed towards recent years
     when = "" if rng.random() < P_NO_DATE else date.fromordinal(day).isoformat()
@@ -207,8 +213,12 @@ def _tv_show(rng: random.Random, tv_id: int) -> Record:
     }
 
 
-def _number(value: float) -> float | int:
-    """TMDB's JSON writes whole numbers without a fraction (10, not 10.0)."""
+def json_number(value: float) -> float | int:
+    """TMDB's JSON writes whole numbers without a fraction (10, not 10.0).
+
+    >>> json_number(10.0), json_number(7.5)
+    (10, 7.5)
+    """
     return int(value) if value == int(value) else value
 
 

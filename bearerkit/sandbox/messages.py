@@ -26,7 +26,8 @@ INVALID_PAGE = (
 )
 BACKEND_TIMEOUT = (504, 24, "Your request to the backend server timed out. Try again.")
 NOT_FOUND = (404, 34, "The resource you requested could not be found.")
-TOO_MANY_REQUESTS = (429, 25, "Your request count (#) is over the allowed limit of (40).")
+TOO_MANY_TEMPLATE = "Your request count ({count}) is over the allowed limit of ({limit})."
+TOO_MANY_REQUESTS = (429, 25, TOO_MANY_TEMPLATE.format(count="#", limit=40))
 VALUE_TOO_LOW = (400, 18, "Value too low: Value must be greater than 0.0.")
 VALUE_TOO_HIGH = (400, 18, "Value too high: Value must be less than, or equal to 10.0.")
 VALUE_INVALID = (400, 18, "Value invalid: Values must be a multiple of 0.50.")
@@ -36,6 +37,7 @@ CREATED = (201, 1, "Success.")
 UPDATED = (201, 12, "The item/record was updated successfully.")
 DELETED = (200, 13, "The item/record was deleted successfully.")
 SUCCESS = (200, 1, "Success.")
+LIST_CREATED = (201, 1, "The item/record was created successfully.")
 
 # What ``fail_next(status=...)`` answers when no body is given.
 DEFAULT_FAILURES = {
@@ -97,3 +99,10 @@ def tmdb_error(entry: tuple[int, int, str], *, headers: tuple[tuple[str, str], .
 def tmdb_success(entry: tuple[int, int, str]) -> Reply:
     """Build TMDB's success reply (``"success": true``) for a write."""
     return json_reply(entry[0], status_body(entry, success=True))
+
+
+def too_many_requests(count: int, limit: str, *, retry_after: int) -> Reply:
+    """Build TMDB's 429 (``status_code`` 25) naming the request count and the limit."""
+    _, code, _ = TOO_MANY_REQUESTS
+    entry = (429, code, TOO_MANY_TEMPLATE.format(count=count, limit=limit))
+    return tmdb_error(entry, headers=(("Retry-After", str(retry_after)),))

@@ -16,9 +16,7 @@ import threading
 import time
 from collections import deque
 
-from bearerkit.sandbox.messages import Reply, json_reply
-
-RATE_LIMIT_CODE = 25
+from bearerkit.sandbox.messages import Reply, too_many_requests
 
 
 def check_rate(rate: float | None) -> float | None:
@@ -63,12 +61,5 @@ class TokenBucket:
 
 
 def _too_many(count: int, rate: float, wait: float) -> Reply:
-    limit = f"{rate:g}"
-    body = {
-        "success": False,
-        "status_code": RATE_LIMIT_CODE,
-        "status_message": f"Your request count ({count}) is over the allowed limit of ({limit}).",
-    }
     # Integer seconds, never 0: clients that sleep Retry-After must not spin.
-    retry_after = max(1, math.ceil(wait))
-    return json_reply(429, body, headers=(("Retry-After", str(retry_after)),))
+    return too_many_requests(count, f"{rate:g}", retry_after=max(1, math.ceil(wait)))

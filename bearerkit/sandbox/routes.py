@@ -115,7 +115,10 @@ class TmdbApi:
         with self._ratings_lock:
             ratings = list(self._ratings.items())
         by_id = catalogue.movies_by_id()
-        rated = [{**by_id[movie_id], "rating": _number(value)} for movie_id, value in ratings]
+        rated = [
+            {**by_id[movie_id], "rating": catalogue.json_number(value)}
+            for movie_id, value in ratings
+        ]
         return json_reply(200, listing.page_of(rated, page))
 
 
@@ -158,10 +161,6 @@ def _rating_value(body: bytes) -> float | Reply:
 
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")  # json.loads would otherwise accept NaN/Infinity
-
-
-def _number(value: float) -> float | int:
-    return int(value) if value == int(value) else value
 
 
 def movie_details(record: dict[str, Any], language: str | None) -> dict[str, Any]:

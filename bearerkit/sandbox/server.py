@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 from bearerkit.errors import NetworkError
 from bearerkit.sandbox import catalogue
 from bearerkit.sandbox.app import SandboxApp
+from bearerkit.sandbox.dialects import RATELIMIT_PATH
 from bearerkit.sandbox.handler import SandboxServer
+from bearerkit.sandbox.lists import V4_PATH
 from bearerkit.sandbox.oauth import TOKEN_PATH
+from bearerkit.sandbox.styles import STYLES_PATH
 
 HOST = "127.0.0.1"
 # How often the server loop checks for stop(): short, so stop() returns quickly.
@@ -31,9 +35,13 @@ class Sandbox(SandboxApp):
         port: the port it listens on (127.0.0.1 only).
         url: the API base, ``http://127.0.0.1:PORT/3``.
         root_url: ``http://127.0.0.1:PORT``.
+        v4_url: TMDB's v4 lists, ``root_url + "/4"``.
+        styles_url: the paging styles, ``root_url + "/styles"``.
+        ratelimit_url: the rate-limit dialects, ``root_url + "/ratelimit"``.
         token_url: the OAuth client-credentials endpoint.
         token, client_id, client_secret: the credentials it accepts.
         latency, rate_limit, token_ttl: settable at any time.
+        ratelimit_refusals: how many ``/ratelimit`` requests were refused so far.
 
     The fault knobs (:meth:`fail_next`, :meth:`reset_next`, :meth:`truncate_next`,
     :meth:`html_next`, :meth:`delay_next`) and the introspection
@@ -52,8 +60,9 @@ class Sandbox(SandboxApp):
         token: str | None = None,
         latency: float = 0.0,
         rate_limit: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(token=token, latency=latency, rate_limit=rate_limit)
+        super().__init__(token=token, latency=latency, rate_limit=rate_limit, clock=clock)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be 0 (any free port) or 1-65535, got {port!r}")
         catalogue.warm()  # first start pays for the data, not the first request
@@ -77,6 +86,21 @@ class Sandbox(SandboxApp):
             daemon=True,
         )
         self._thread.start()
+
+    @property
+    def v4_url(self) -> str:
+        """TMDB's v4 lists: ``http://127.0.0.1:PORT/4``."""
+        return f"{self.root_url}{V4_PATH}"
+
+    @property
+    def styles_url(self) -> str:
+        """The paging styles: ``http://127.0.0.1:PORT/styles`` (see ``sandbox.styles``)."""
+        return f"{self.root_url}{STYLES_PATH}"
+
+    @property
+    def ratelimit_url(self) -> str:
+        """The rate-limit dialects: ``http://127.0.0.1:PORT/ratelimit`` (``sandbox.dialects``)."""
+        return f"{self.root_url}{RATELIMIT_PATH}"
 
     @property
     def running(self) -> bool:
@@ -117,6 +141,7 @@ def start(
     token: str | None = None,
     latency: float = 0.0,
     rate_limit: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Sandbox:
     """Start a fake TMDB v3 API on 127.0.0.1 in a background thread.
 
@@ -125,6 +150,7 @@ def start(
         token: the bearer token to accept; by default a new JWT-shaped one.
         latency: seconds added before every response.
         rate_limit: requests per second before 429s, or None for no limit.
+        clock: monotonic seconds for the ``/ratelimit`` windows (tests inject a fake).
 
     Returns:
         The running :class:`Sandbox`; stop it with ``.stop()`` or a ``with`` block.
@@ -141,7 +167,7 @@ def start(
     ...     r.json()["genres"][0]
     {'id': 28, 'name': 'Action'}
     """
-    return Sandbox(port=port, token=token, latency=latency, rate_limit=rate_limit)
+    return Sandbox(port=port, token=token, latency=latency, rate_limit=rate_limit, clock=clock)
 
 
 def serve_forever_cli(

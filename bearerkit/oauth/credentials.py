@@ -1,53 +1,42 @@
 """OAuth 2.0 client credentials (RFC 6749 §4.4) as a ``requests`` auth object.
 
-:class:`ClientCredentials` fetches an access token from a token endpoint, caches
-it, renews it shortly before it expires and once more after a 401, and puts it
-on every request as ``Authorization: Bearer ...``. Plug it into a client with
+:class:`ClientCredentials` fetches an access token from a token endpoint (through
+:mod:`bearerkit.oauth.exchange`), caches it, renews it shortly before it expires
+and once more after a 401, and puts it on every request as
+``Authorization: Bearer ...``. Plug it into a client with
 ``bearerkit.Client(base_url, auth=ClientCredentials(...))``.
 
-Why Authlib, and which parts: the token request body is built with Authlib's
-``prepare_token_request`` (grant_type, scope as a list or string, extra fields
-such as ``audience``) and the client authentication is applied through its
-``ClientAuth`` (``client_secret_post`` as Authlib has it). For
-``client_secret_basic`` bearerkit plugs its own encoder into ``ClientAuth``:
-Authlib sends ``base64(id:secret)`` as is, while RFC 6749 §2.3.1 form-encodes
-both first, and conforming servers (the sandbox, Keycloak) decode them, so a
-secret with ``+``, ``%`` or ``:`` would fail. For the usual letters, digits and
-``-_.~`` both encodings are identical; for a server that does not decode, use
-``client_auth="post"``.
-
-Authlib's ``OAuth2Session.fetch_token`` is not used: it parses expiry with
-``int()`` (a ``"120.5"`` or ``"soon"`` becomes a bare ``ValueError``), raises
-``OAuthError`` without the HTTP status, and its token cache is wall-clock
-based, not thread-safe and has no retry-after-401. So the POST and the
-response checks live in :mod:`bearerkit.oauth_exchange`, the token cache, the
-lock and the renewal schedule here, and no Authlib exception can escape raw.
-
-Token requests never follow redirects (a 307 would re-send the secret to
-wherever it points) and always have a timeout.
+The re-send after a 401 is :meth:`ClientCredentials.handle_401`, a response hook
+as in requests' ``HTTPDigestAuth``: it re-sends only to the origin (scheme, host,
+port) the token was put on, after the same transport check as every request, so
+a redirect to another host that answers 401 never receives the token.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
+from requests.cookies import extract_cookies_to_jar
 
 from bearerkit.auth import check_transport, is_loopback
 from bearerkit.errors import InsecureTransportError, TokenError
-from bearerkit.oauth_exchange import CLIENT_AUTH_METHODS, GrantedToken, TokenExchange, display_url
-from bearerkit.oauth_retry import retry_once_on_401
+from bearerkit.oauth.exchange import CLIENT_AUTH_METHODS, GrantedToken, TokenExchange, scope_text
+from bearerkit.redact import Secret, mask_url
 from bearerkit.token import env_value
 
 __all__ = ["ClientCredentials"]
+
+Clock = Callable[[], float]
 
 
 def _renewal_delay(expires_in: float, leeway: float) -> float:
@@ -62,12 +51,24 @@ def _renewal_delay(expires_in: float, leeway: float) -> float:
     return expires_in / 2
 
 
+def _origin(url: str | None) -> tuple[str, str, int | None] | None:
+    """``(scheme, host, port)`` of ``url`` with the default port filled in; None if unparsable."""
+    try:
+        parts = urlsplit(url or "")
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname.lower(), port
+
+
 @dataclass(frozen=True)
 class _Issued:
     """One issued access token and when to replace it."""
 
-    access_token: str = field(repr=False)
-    renew_at: float | None  # time.monotonic() deadline; None: until a 401 says otherwise
+    access_token: Secret
+    renew_at: float | None  # on the auth's clock; None: until a 401 says otherwise
     expires_at: datetime | None  # wall clock, for people
 
 
@@ -88,10 +89,13 @@ class ClientCredentials(AuthBase):
             (``client_id`` / ``client_secret`` form fields).
         leeway: renew this many seconds before the token expires.
         timeout: seconds to wait for the token endpoint.
+        clock: the time source for expiry, in seconds (``time.monotonic`` by
+            default; tests pass a fake one to move time instead of sleeping).
 
     Raises:
         ValueError: an unknown ``client_auth``, a token_url that is not
-            http(s), or a negative leeway / non-positive timeout.
+            http(s), a scope that is not text, or a negative leeway /
+            non-positive timeout.
         TokenError: an empty client_id or client_secret.
         InsecureTransportError: token_url is plain http to a non-loopback host.
 
@@ -114,6 +118,7 @@ class ClientCredentials(AuthBase):
         client_auth: str = "basic",
         leeway: float = 30.0,
         timeout: float = 10.0,
+        clock: Clock = time.monotonic,
     ) -> None:
         if client_auth not in CLIENT_AUTH_METHODS:
             raise ValueError(f"client_auth must be 'basic' or 'post', not {client_auth!r}")
@@ -132,6 +137,7 @@ class ClientCredentials(AuthBase):
             raise TokenError("client_id is empty: pass the client id your provider issued.")
         if not isinstance(client_secret, str) or not client_secret.strip():
             raise TokenError("client_secret is empty: pass the client secret your provider issued.")
+        scope_text(scope)  # a scope that is neither text nor a list of text fails here
         if not leeway >= 0:  # also rejects NaN
             raise ValueError(f"leeway must be >= 0 seconds, not {leeway!r}")
         if not timeout > 0:
@@ -144,7 +150,8 @@ class ClientCredentials(AuthBase):
         self.client_auth = client_auth
         self.leeway = float(leeway)
         self.timeout = float(timeout)
-        self._client_secret = client_secret
+        self.clock = clock
+        self._client_secret = Secret(client_secret)
         # Named in error messages; from_env() replaces it with the variable names.
         self._credentials_hint = "client_id / client_secret"
         self._lock = threading.Lock()
@@ -174,33 +181,33 @@ class ClientCredentials(AuthBase):
         names = [f"{prefix}_CLIENT_ID", f"{prefix}_CLIENT_SECRET"]
         if token_url is None:
             names.append(f"{prefix}_TOKEN_URL")
-        values: dict[str, str] = {}
+        values: dict[str, Secret] = {}  # sealed: the secret is among them
         for name in names:
-            value = env_value(name, env_file=env_file)
-            if value is None or not value.strip():
+            values[name] = Secret((env_value(name, env_file=env_file) or "").strip())
+            if not values[name].reveal():
                 raise TokenError(
                     f"{name} is not set. Add a line {name}=... to your .env file "
                     "(or set it in the environment), then run this again."
                 )
-            values[name] = value.strip()
-        url = token_url if token_url is not None else values[f"{prefix}_TOKEN_URL"]
         try:
             auth = cls(
-                url,
-                values[f"{prefix}_CLIENT_ID"],
-                values[f"{prefix}_CLIENT_SECRET"],
+                token_url if token_url is not None else values[f"{prefix}_TOKEN_URL"].reveal(),
+                values[f"{prefix}_CLIENT_ID"].reveal(),
+                values[f"{prefix}_CLIENT_SECRET"].reveal(),
                 **kwargs,
             )
         except ValueError as exc:
             if token_url is not None or "token_url" not in str(exc):
                 raise
-            raise TokenError(f"{prefix}_TOKEN_URL in your .env: {exc}") from None
-        auth._credentials_hint = f"{prefix}_CLIENT_ID / {prefix}_CLIENT_SECRET"
-        return auth
+            message = f"{prefix}_TOKEN_URL in your .env: {exc}"
+        else:
+            auth._credentials_hint = f"{prefix}_CLIENT_ID / {prefix}_CLIENT_SECRET"
+            return auth
+        raise TokenError(message)
 
     def __repr__(self) -> str:
         return (
-            f"<ClientCredentials token_url={display_url(self.token_url)!r} "
+            f"<ClientCredentials token_url={mask_url(self.token_url)!r} "
             f"client_id={self.client_id!r} client_auth={self.client_auth!r}>"
         )
 
@@ -228,22 +235,82 @@ class ClientCredentials(AuthBase):
         Raises:
             AuthError: the token endpoint refused (the message quotes its error).
             NetworkError: the token endpoint could not be reached in time.
+            TokenError: the issued token cannot be sent in an HTTP header.
             ResponseFormatError: the token endpoint answered with something other
                 than a token.
         """
         with self._lock:
             self._fetch_locked()
 
+    # -- requests' auth protocol ------------------------------------------------------
+
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        """Put the bearer token on ``r`` and arrange one retry with a fresh token on 401."""
+        """Put the bearer token on ``r`` and arrange one re-send with a fresh token on 401."""
         check_transport(r.url or "")  # the access token is as secret as the client's
-        r.headers["Authorization"] = f"Bearer {self._current_token()}"
-        retry_once_on_401(r, self._renew_after_401)
+        r.headers["Authorization"] = f"Bearer {self._current_token().reveal()}"
+        try:
+            body_pos: int | None = r.body.tell()  # type: ignore[union-attr]
+        except AttributeError:
+            body_pos = None
+        # Bound per request (not thread-local state as in HTTPDigestAuth): requests
+        # copies hooks onto redirected requests, and the copy must still know where
+        # the token was meant to go.
+        r.register_hook(
+            "response", functools.partial(self.handle_401, origin=_origin(r.url), body_pos=body_pos)
+        )
         return r
 
-    # -- token cache -------------------------------------------------------
+    def handle_401(
+        self,
+        r: requests.Response,
+        *,
+        origin: tuple[str, str, int | None] | None,
+        body_pos: int | None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Response hook: re-send a 401'd request once with a fresh token, to its own origin only.
 
-    def _current_token(self) -> str:
+        Args:
+            r: the response; returned as is unless it is a 401 from ``origin``
+                to a request that carried a bearer token.
+            origin: ``(scheme, host, port)`` the token was put on in ``__call__``.
+            body_pos: where a file-like body started, to rewind it.
+            kwargs: the send arguments (timeout, verify, ...), used for the re-send.
+        """
+        connection = getattr(r, "connection", None)  # absent on cached responses
+        if (
+            r.status_code != 401
+            or connection is None
+            or origin is None
+            or _origin(r.request.url) != origin  # a redirect took it elsewhere
+            or "Authorization" not in r.request.headers  # stripped on the way
+        ):
+            return r
+        body = r.request.body
+        if body_pos is not None:
+            body.seek(body_pos)  # type: ignore[union-attr]
+        elif body is not None and not isinstance(body, (bytes, str)):
+            return r  # a one-shot stream cannot be sent twice
+        check_transport(r.request.url or "")
+        # Release the connection first so the re-send can reuse it (as HTTPDigestAuth
+        # does), and so it is not left open if the token endpoint now refuses.
+        _ = r.content
+        r.close()
+        prep = r.request.copy()
+        jar = getattr(prep, "_cookies", None)  # private in requests, untyped in stubs
+        if jar is not None:
+            extract_cookies_to_jar(jar, r.request, r.raw)
+            prep.prepare_cookies(jar)
+        prep.headers["Authorization"] = f"Bearer {self._renew_after_401(r.request).reveal()}"
+        # The adapter does not run response hooks, so this re-send happens once.
+        retry: requests.Response = connection.send(prep, **kwargs)
+        retry.history.append(r)
+        retry.request = prep
+        return retry
+
+    # -- token cache ------------------------------------------------------------------
+
+    def _current_token(self) -> Secret:
         """A valid access token, fetching one if there is none or it is due."""
         issued = self._issued
         if issued is None or self._due(issued):
@@ -254,15 +321,18 @@ class ClientCredentials(AuthBase):
                     issued = self._fetch_locked()
         return issued.access_token
 
-    @staticmethod
-    def _due(issued: _Issued) -> bool:
-        return issued.renew_at is not None and time.monotonic() >= issued.renew_at
+    def _due(self, issued: _Issued) -> bool:
+        return issued.renew_at is not None and self.clock() >= issued.renew_at
 
-    def _renew_after_401(self, rejected_header: str | None) -> str:
-        """A token to retry with: a new one unless another thread already renewed."""
+    def _renew_after_401(self, rejected: requests.PreparedRequest) -> Secret:
+        """A token to re-send with: a new one unless another thread already renewed."""
         with self._lock:
             issued = self._issued
-            if issued is None or f"Bearer {issued.access_token}" == rejected_header:
+            if (
+                issued is None
+                or rejected.headers.get("Authorization")
+                == f"Bearer {issued.access_token.reveal()}"
+            ):
                 issued = self._fetch_locked()
             return issued.access_token
 
@@ -294,6 +364,6 @@ class ClientCredentials(AuthBase):
             return _Issued(granted.access_token, renew_at=None, expires_at=None)
         return _Issued(
             granted.access_token,
-            renew_at=time.monotonic() + _renewal_delay(granted.expires_in, self.leeway),
+            renew_at=self.clock() + _renewal_delay(granted.expires_in, self.leeway),
             expires_at=datetime.now(timezone.utc) + timedelta(seconds=granted.expires_in),
         )

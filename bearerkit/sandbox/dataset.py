@@ -1,0 +1,122 @@
+"""The small dataset the paging styles and rate-limit dialects serve, and their helpers.
+
+Fifty-seven records ``{"id": i, "name": "Item 01", "rank": i}``, always in id
+order, so a test can check that a walk through any style returns each record
+once and in order. Styles whose APIs use string ids (Stripe, OpenAI) get them
+with a prefix: ``cus_0001``, ``file-0001``.
+
+>>> records()[0], records("cus_")[56]["id"]
+({'id': 1, 'name': 'Item 01', 'rank': 1}, 'cus_0057')
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from bearerkit.sandbox.messages import Reply, json_reply
+
+RECORD_COUNT = 57  # not a multiple of any usual page size: the last page is short
+DEFAULT_PAGE_SIZE = 10
+MAX_PAGE_SIZE = 100  # larger requested sizes are cut to this, as GitHub does
+
+_INTEGER = re.compile(r"[0-9]{1,9}")
+
+
+class BadRequest(ValueError):
+    """A query value the endpoint refuses; ``reply`` is the answer to send."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+
+
+def message_error(message: str, status: int = 400) -> Reply:
+    """The generic error body of the styles that have none of their own: ``{"message"}``."""
+    return json_reply(status, {"message": message})
+
+
+@cache
+def records(id_prefix: str | None = None) -> tuple[dict[str, Any], ...]:
+    """The 57 records in id order; ``id_prefix`` turns ids into strings (``cus_0001``)."""
+    return tuple(
+        {
+            "id": i if id_prefix is None else f"{id_prefix}{i:04d}",
+            "name": f"Item {i:02d}",
+            "rank": i,
+        }
+        for i in range(1, RECORD_COUNT + 1)
+    )
+
+
+def integer(
+    query: dict[str, str], name: str, *, default: int, minimum: int = 0, error: Reply | None = None
+) -> int:
+    """Read a non-negative integer parameter; refuse anything else with ``error`` (a 400)."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not _INTEGER.fullmatch(raw) or int(raw) < minimum:
+        raise BadRequest(error or message_error(f"{name} must be an integer >= {minimum}"))
+    return int(raw)
+
+
+def page_size(query: dict[str, str], name: str, *, error: Reply | None = None) -> int:
+    """Read a page-size parameter: default 10, at least 1, cut to 100."""
+    size = integer(query, name, default=DEFAULT_PAGE_SIZE, minimum=1, error=error)
+    return min(size, MAX_PAGE_SIZE)
+
+
+def window(offset: int, size: int, id_prefix: str | None = None) -> list[dict[str, Any]]:
+    """The records from ``offset`` (0-based), at most ``size`` of them."""
+    return list(records(id_prefix)[offset : offset + size])
+
+
+def more_after(offset: int, size: int) -> bool:
+    """Whether records remain after the window ``[offset, offset + size)``."""
+    return offset + size < RECORD_COUNT
+
+
+def url(root: str, path: str, query: dict[str, str], changes: dict[str, object]) -> str:
+    """An absolute URL to ``path`` with the request's query, ``changes`` applied.
+
+    A change to ``None`` drops that parameter. ``$`` stays literal, as in
+    Microsoft Graph's ``$top`` and ``$skiptoken``.
+    """
+    merged: dict[str, object] = dict(query)
+    for name, value in changes.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return f"{root}{path}?{urlencode(merged, safe='$')}" if merged else f"{root}{path}"
+
+
+def encode_cursor(kind: str, offset: int) -> str:
+    """An opaque cursor for ``offset``; ``kind`` keeps one style's cursors out of another."""
+    return base64.urlsafe_b64encode(f"{kind}:{offset}".encode()).decode("ascii").rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str, *, error: Reply) -> int:
+    """The offset inside a cursor from :func:`encode_cursor`; refuse others with ``error``."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadRequest(error) from None
+    label, _, offset = text.partition(":")
+    if label != kind or not _INTEGER.fullmatch(offset) or int(offset) > RECORD_COUNT:
+        raise BadRequest(error)
+    return int(offset)
+
+
+def index_of(record_id: str, id_prefix: str) -> int | None:
+    """The 0-based position of a string id such as ``cus_0010``, or ``None`` if unknown."""
+    number = record_id.removeprefix(id_prefix)
+    if record_id == number or not re.fullmatch(r"[0-9]{4}", number):
+        return None
+    position = int(number) - 1
+    return position if 0 <= position < RECORD_COUNT else None
