@@ -5,7 +5,7 @@
 >>> tmdb.genre_table(languages=("en", "de"))  # doctest: +SKIP
 
 The core (token, client, errors) is imported eagerly; everything heavier (the
-sandbox and its data, the TMDB layer, widgets, OAuth, the scanner) loads on first use.
+sandbox and its data, the TMDB layer, widgets, OAuth) loads on first use.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .cassette import Cassette, use_cassette
+from . import paging  # light (the client uses it); tqdm loads only when a bar is shown
 from .client import Client
 from .errors import (
     ApiError,
@@ -24,12 +25,18 @@ from .errors import (
     InsecureTransportError,
     NetworkError,
     NotFoundError,
+    PagingError,
     RateLimitError,
     RecordPathError,
     ResponseFormatError,
     ServerError,
     TokenError,
 )
+
+# Eager on purpose (about 9 ms): the package bearerkit/scan/ shares its name with the
+# function. Importing bearerkit.scan.<anything> sets the attribute bearerkit.scan to the
+# package; bound here, after that import, `bk.scan` is the function whatever loads later.
+from .scan import scan
 from .token import Token, load_token
 
 if TYPE_CHECKING:
@@ -37,7 +44,6 @@ if TYPE_CHECKING:
     from . import tmdb as tmdb
     from . import widgets as widgets
     from .oauth import ClientCredentials
-    from .scanner import scan
 
 __all__ = [
     "ApiError",
@@ -50,6 +56,7 @@ __all__ = [
     "InsecureTransportError",
     "NetworkError",
     "NotFoundError",
+    "PagingError",
     "RateLimitError",
     "RecordPathError",
     "ResponseFormatError",
@@ -58,6 +65,7 @@ __all__ = [
     "TokenError",
     "__version__",
     "load_token",
+    "paging",
     "sandbox",
     "scan",
     "tmdb",
@@ -66,7 +74,7 @@ __all__ = [
 ]
 
 _LAZY_MODULES = {"sandbox", "tmdb", "widgets"}
-_LAZY_NAMES = {"ClientCredentials": "oauth", "scan": "scanner"}
+_LAZY_NAMES = {"ClientCredentials": "oauth"}
 
 
 def __getattr__(name: str) -> Any:

@@ -2,25 +2,46 @@
 
 Off by default. ``Client(..., cache=True)`` keeps a SQLite file in the per-user
 cache directory (``platformdirs.user_cache_dir("bearerkit")``); ``cache="path"``
-puts it elsewhere. Only successful GETs are stored. The ``Authorization`` header
-(and the other credential names requests-cache knows) is left out of the cache key
-and redacted from the stored request, so no token reaches the disk.
+puts it elsewhere. Only successful GETs are stored.
+
+Each credential's answers are kept apart: the cache key is a keyed hash (BLAKE2b
+with a random 32-byte key kept beside the cache file, readable by its owner only)
+of the request *and the credential it carried* (the ``Authorization`` header any
+auth produced, other credential headers, ``api_key``-style query values). Two
+tokens never share an entry, and the credential cannot be recovered from a key.
+
+No credential reaches the file: credential headers, query values and cookies are
+masked in the stored request, in every request of a redirect chain and in a
+401-retry's first attempt (requests-cache itself redacts only the final request),
+and the file is created readable by its owner only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Mapping
+import secrets
+from collections.abc import Mapping
 from datetime import timedelta
+from functools import cache
 from hashlib import blake2b
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from .redact import SECRET_HEADERS, SECRET_PARAMS, is_secret_param, mask_headers, mask_url
+
 if TYPE_CHECKING:
     import requests_cache
 
-__all__ = ["DEFAULT_EXPIRY", "CacheSpec", "cached_session", "default_cache_path"]
+__all__ = [
+    "DEFAULT_EXPIRY",
+    "CacheKey",
+    "CacheSpec",
+    "cached_session",
+    "default_cache_path",
+    "load_cache_secret",
+]
 
 CacheSpec = bool | str | os.PathLike[str] | None
 Expiry = int | float | timedelta
@@ -33,44 +54,83 @@ DEFAULT_EXPIRY: dict[str, Expiry] = {
     "*": timedelta(hours=1),
 }
 
-CREDENTIAL_NAMES = (
-    "Authorization",
-    "Proxy-Authorization",
-    "X-API-Key",
-    "X-Auth-Token",
-    "access_token",
-    "api_key",
-    "apikey",
-)
+_SECRET_BYTES = 32
+_PRIVATE_FILE = 0o600
+_PRIVATE_DIR = 0o700
 
 
-def cache_key(
-    request: Any,
-    ignored_parameters: Iterable[str] | None = None,
-    serializer: Any = None,
-    **_: Any,
-) -> str:
-    """The cache key: method, URL with sorted query (credentials left out), and body.
+class CacheKey:
+    """requests-cache's ``key_fn``: method, URL (query sorted), body and credential, hashed.
 
-    A lighter stand-in for requests-cache's ``create_key``, which normalises the URL
-    with url-normalize on every lookup (about a third of a cache hit's cost). The
-    client builds its URLs itself, so sorting the query is all the normalising needed.
-    Headers are not part of the key (``match_headers=False``), so neither is the token.
+    A lighter stand-in for requests-cache's ``create_key`` (same call signature), which
+    normalises the URL with url-normalize on every lookup (about a third of a cache
+    hit's cost); the client builds its URLs itself, so sorting the query is enough.
+    Credential query values leave the URL and join the credential headers' values in
+    the keyed part, so the key depends on the credential without revealing it.
+
+    Args:
+        secret: the hash key (:func:`load_cache_secret`).
     """
-    ignored = {name.lower() for name in ignored_parameters or ()}
-    parts = urlsplit(request.url or "")
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in ignored
-    )
-    url = parts._replace(query=urlencode(query), fragment="").geturl()
-    body = request.body or b""
-    key = blake2b(digest_size=8)
-    for part in (request.method or "", url, str(serializer)):
-        key.update(part.encode())
-    key.update(body if isinstance(body, bytes) else str(body).encode())
-    return key.hexdigest()
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def __call__(
+        self,
+        request: Any,
+        ignored_parameters: Any = None,
+        match_headers: Any = None,
+        serializer: Any = None,
+        **_: Any,
+    ) -> str:
+        parts = urlsplit(request.url or "")
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        query = sorted((k, v) for k, v in pairs if not is_secret_param(k))
+        credentials = sorted((k.lower(), v) for k, v in pairs if is_secret_param(k))
+        headers = request.headers or {}
+        credentials += sorted(
+            (k.lower(), str(v)) for k, v in headers.items() if k.lower() in SECRET_HEADERS
+        )
+        url = parts._replace(query=urlencode(query), fragment="").geturl()
+        body = request.body or b""
+        key = blake2b(digest_size=16, key=self._secret)
+        for part in (request.method or "", url, str(serializer), repr(credentials)):
+            _update(key, part.encode("utf-8", "surrogatepass"))
+        _update(key, body if isinstance(body, bytes) else str(body).encode())
+        return key.hexdigest()
+
+    def __repr__(self) -> str:
+        return "CacheKey(<secret>)"
+
+
+def _update(key: Any, data: bytes) -> None:
+    # Length-prefixed, so ("ab", "c") and ("a", "bc") hash differently.
+    key.update(len(data).to_bytes(8, "big"))
+    key.update(data)
+
+
+def load_cache_secret(cache_file: Path) -> bytes:
+    """The random hash key kept beside ``cache_file`` (created owner-only on first use)."""
+    path = cache_file.with_name(cache_file.name + ".key")
+    for _ in range(3):
+        with contextlib.suppress(FileNotFoundError):
+            text = path.read_text(encoding="ascii").strip()
+            if len(text) == 2 * _SECRET_BYTES:
+                return bytes.fromhex(text)
+        # Write a temporary file and link it into place: another process either wins
+        # (and we read its key) or finds the complete file, never a half-written one.
+        temp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _PRIVATE_FILE)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(_SECRET_BYTES))
+            with contextlib.suppress(FileExistsError):
+                os.link(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+    raise OSError(f"cannot create the cache key file {path}")
 
 
 def default_cache_path() -> Path:
@@ -78,6 +138,17 @@ def default_cache_path() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("bearerkit")) / "http-cache.sqlite"
+
+
+def _private_file(path: Path) -> Path:
+    """Create ``path`` (and its folder) readable by the owner only, or tighten an existing one."""
+    if not path.suffix:
+        path = path.with_name(path.name + ".sqlite")  # what requests-cache would open
+    path.parent.mkdir(parents=True, exist_ok=True, mode=_PRIVATE_DIR)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, _PRIVATE_FILE))
+    with contextlib.suppress(OSError):  # a file someone else owns: leave it
+        os.chmod(path, _PRIVATE_FILE)
+    return path
 
 
 def cached_session(
@@ -88,8 +159,9 @@ def cached_session(
     """A ``CachedSession`` on a SQLite file; ``expire_after`` overrides :data:`DEFAULT_EXPIRY`."""
     import requests_cache  # late: it pulls in cattrs and friends, unneeded without a cache
 
-    path = default_cache_path() if cache is True else Path(os.fspath(cache))  # type: ignore[arg-type]
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = _private_file(
+        default_cache_path() if cache is True else Path(os.fspath(cache))  # type: ignore[arg-type]
+    )
     if expire_after is None:
         urls: Mapping[str, Expiry] = DEFAULT_EXPIRY
     elif isinstance(expire_after, Mapping):
@@ -100,16 +172,52 @@ def cached_session(
     else:
         urls = {"*": expire_after}
     return requests_cache.CachedSession(
-        str(path),
-        backend="sqlite",
         # JSON rows (bodies stored decoded) read back about twice as fast as the
         # default pickle serializer, and can be inspected with any SQLite tool.
-        serializer="json",
+        backend=_backend_class()(path, serializer="json"),
         allowable_methods=("GET",),
         allowable_codes=(200,),
         urls_expire_after=dict(urls),  # type: ignore[arg-type]
-        ignored_parameters=CREDENTIAL_NAMES,
+        # requests-cache masks these (case-sensitively) in the final request; the
+        # backend masks every request, and the key function hashes them instead.
+        ignored_parameters=sorted(SECRET_PARAMS | SECRET_HEADERS | _title(SECRET_HEADERS)),
         match_headers=False,
-        key_fn=cache_key,
+        key_fn=CacheKey(load_cache_secret(path)),
         stale_if_error=False,
     )
+
+
+def _title(names: frozenset[str]) -> frozenset[str]:
+    return frozenset("-".join(p.capitalize() for p in n.split("-")) for n in names)
+
+
+@cache
+def _backend_class() -> type[requests_cache.SQLiteCache]:
+    """requests-cache's SQLite backend, masking credentials in every stored request."""
+    from requests.cookies import RequestsCookieJar
+    from requests.structures import CaseInsensitiveDict
+    from requests_cache import CachedResponse, SQLiteCache
+
+    def mask(response: Any) -> None:
+        response.url = mask_url(response.url)
+        response.headers = CaseInsensitiveDict(mask_headers(response.headers or {}))
+        response.cookies = RequestsCookieJar()
+        for request in (response.request, getattr(response, "_next", None)):
+            if request is not None:
+                request.url = mask_url(request.url)
+                request.headers = CaseInsensitiveDict(mask_headers(request.headers or {}))
+                request.cookies = RequestsCookieJar()
+
+    class MaskingSQLiteCache(SQLiteCache):
+        def save_response(self, response: Any, cache_key: Any = None, expires: Any = None) -> None:
+            # BaseCache.save_response, plus masking of the redirect chain's requests.
+            cache_key = cache_key or self.create_key(response.request)
+            cached = CachedResponse.from_response(response, expires=expires)
+            for part in (cached, *cached.history):
+                mask(part)
+            self.responses[cache_key] = cached
+            if response.history and not cached.revalidated:
+                for earlier in response.history:
+                    self.redirects[self.create_key(earlier.request)] = cache_key
+
+    return MaskingSQLiteCache

@@ -1,19 +1,23 @@
 """The command line: ``python -m bearerkit {genres,discover,sandbox,scan}``.
 
 Errors end in one line on stderr and a non-zero exit code, never a traceback:
-1 for a bearerkit error (bad token, network, API error), 2 for usage errors,
-130 when interrupted.
+1 for a bearerkit error (bad token, network, API error), 2 for usage errors
+(bad option values, an ``--output`` that cannot be written), 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .errors import BearerkitError
+from .tmdb import BACKENDS
+from .tmdb_kinds import DEFAULT_LANGUAGE, FIRST_YEAR, KINDS, LAST_YEAR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,7 +27,12 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 FORMATS = ("table", "csv", "json", "markdown")
-LANG_HELP = "language for genre names, e.g. en, de, fr-FR (default: en)"
+LANG_HELP = f"language for genre names, e.g. en, de, fr-FR (default: {DEFAULT_LANGUAGE})"
+DISCOVER_COLUMNS = ("id", KINDS["movie"].title, KINDS["movie"].date, "vote_average", "genres")
+
+
+class UsageError(Exception):
+    """A bad option value found after parsing (an unwritable ``--output``...): exit 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,14 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--sort-by", metavar="ORDER", help="e.g. popularity.desc, vote_average.desc"
     )
     discover.add_argument(
-        "--year", type=int, help="primary_release_year (movie) or first_air_date_year (tv)"
+        "--year",
+        type=_year,
+        help=" (movie) or ".join(f.year_param for f in KINDS.values())
+        + f" (tv), {FIRST_YEAR} to {LAST_YEAR}",
     )
     discover.add_argument("--language", metavar="LANG", help=LANG_HELP)
     discover.add_argument(
         "--columns",
-        default="id,title,release_date,vote_average,genres",
-        help="comma-separated columns to print (default: id,title,release_date,vote_average,genres; "
-        "'all' for every column)",
+        default=",".join(DISCOVER_COLUMNS),
+        help=f"comma-separated columns to print (default: {','.join(DISCOVER_COLUMNS)}; "
+        "movie names are translated for tv; 'all' for every column)",
     )
     _add_output_options(discover)
     _add_connection_options(discover)
@@ -114,10 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scan notebooks (sources, outputs, widget state) and files for bearer tokens, "
         "JWTs, TMDB keys and the values in your .env. Exit 1 if anything is found.",
     )
-    from . import scanner
+    from .scan import cli as scan_cli
 
-    scanner.configure_parser(scan)
-    scan.set_defaults(run=scanner.run)
+    scan_cli.configure_parser(scan)
+    scan.set_defaults(run=scan_cli.run)
     return parser
 
 
@@ -126,24 +138,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "output", None):
+            check_output(args.output)  # before any request: fail fast, fetch nothing
         return int(args.run(args) or 0)
     except BearerkitError as exc:
-        print(f"bearerkit: error: {exc}", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # bad option values found late (an unknown genre name, ...)
-        print(f"bearerkit: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(exc, 1)
+    except (UsageError, ValueError) as exc:  # bad values found late (an unknown genre, ...)
+        return _fail(exc, 2)
     except KeyboardInterrupt:
         print("bearerkit: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `python -m bearerkit genres | head`
         return 0
+    except Exception as exc:  # a bug: still one line, never a traceback
+        return _fail(f"unexpected {type(exc).__name__}: {exc}", 1)
+
+
+def _fail(message: object, code: int) -> int:
+    """Print ``message`` as one line on stderr and return the exit code."""
+    print(f"bearerkit: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return code
+
+
+def check_output(path: str) -> None:
+    """Refuse an ``--output`` that cannot be written, before anything is fetched.
+
+    Raises:
+        UsageError: ``path`` is a folder, its folder does not exist, or it is not writable.
+    """
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise UsageError(
+            f"--output {path} is a folder; give a file name, e.g. {target / 'out.csv'}"
+        )
+    if not folder.is_dir():
+        raise UsageError(f"--output {path}: the folder {folder} does not exist; create it first")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise UsageError(f"--output {path} is not writable (check its permissions)")
+    if not target.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--output {path}: the folder {folder} is not writable")
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a year such as 1999, not {text!r}") from None
+    if not FIRST_YEAR <= value <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"must be a year from {FIRST_YEAR} to {LAST_YEAR}, not {value}"
+        )
     return value
 
 
@@ -155,19 +210,13 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--sandbox",
-        dest="sandbox",
-        action="store_true",
-        default=None,
-        help="use the embedded sandbox even if a token is configured",
-    )
-    group.add_argument(
-        "--no-sandbox",
-        dest="sandbox",
-        action="store_false",
-        help="fail instead of falling back to the sandbox without a token",
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
+        help="auto (default): TMDB_BACKEND if set, else the real API with a token and the "
+        "embedded sandbox without; sandbox: always the sandbox; tmdb: the real API, "
+        "failing without a token",
     )
     parser.add_argument(
         "--env-file", metavar="PATH", help="read TMDB_TOKEN / TMDB_BASE_URL from this file"
@@ -181,15 +230,15 @@ def _connect(args: argparse.Namespace, language: str | None) -> TMDB:
     from . import tmdb
 
     return tmdb.connect(
-        language=language or "en-US",
-        sandbox=args.sandbox,
+        language=language or DEFAULT_LANGUAGE,
+        backend=args.backend,
         env_file=args.env_file,
         cache=args.cache or None,
     )
 
 
 def _run_genres(args: argparse.Namespace) -> int:
-    languages = args.language or ["en"]
+    languages = args.language or [DEFAULT_LANGUAGE]
     api = _connect(args, languages[0])
     frame = api.genre_table(languages=languages, kind=args.kind)
     _emit(frame, args)
@@ -203,18 +252,16 @@ def _run_discover(args: argparse.Namespace) -> int:
         filters["with_genres"] = args.with_genres
     if args.sort_by:
         filters["sort_by"] = args.sort_by
-    if args.year:
-        filters["primary_release_year" if args.kind == "movie" else "first_air_date_year"] = (
-            args.year
-        )
     if args.language:
         filters["language"] = args.language
-    frame = api.discover(args.kind, pages=args.pages, progress=sys.stderr.isatty(), **filters)
+    frame = api.discover(
+        args.kind, pages=args.pages, year=args.year, progress=sys.stderr.isatty(), **filters
+    )
     if args.columns != "all" and not frame.empty:
         wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
-        if args.kind == "tv":
-            swap = {"title": "name", "release_date": "first_air_date"}
-            wanted = [swap.get(c, c) for c in wanted]
+        movie, kind = KINDS["movie"], KINDS[args.kind]
+        swap = {movie.title: kind.title, movie.date: kind.date}
+        wanted = [swap.get(c, c) for c in wanted]
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
             raise ValueError(
@@ -255,8 +302,11 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
 def _emit(frame: pd.DataFrame, args: argparse.Namespace) -> None:
     text = render(frame, args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:  # checked up front; a full disk or a race can still fail
+            raise UsageError(f"cannot write --output {args.output}: {exc.strerror}") from None
         print(f"bearerkit: wrote {len(frame)} rows to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

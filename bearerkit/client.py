@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -24,17 +25,29 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
+from . import logmask
 from ._version import __version__
 from .auth import BearerAuth, check_transport
 from .cache import CacheSpec, Expiry, cached_session
 from .cassette import Cassette, cassette_miss
+from .deadline import Deadline, DeadlineExceeded
+from .deadline import install as watch_deadlines
 from .errors import BearerkitError
-from .frames import records_to_frame, to_frame
-from .paging import fetch_pages
-from .ratelimit import RateLimiter
-from .responses import api_error, decode_json, network_error, safe_url
-from .retrying import DEFAULT_MAX_RETRY_AFTER, DEFAULT_RETRIES, make_retry
-from .token import Token, clean_value
+from .frames import to_frame
+from .paging import Page, PageRequest, Paginator
+from .paging.fetch import paginate as run_paging
+from .paging.fetch import warn_if_more_pages
+from .ratelimit import DEFAULT_MAX_WAIT, Pacer, RateLimiter, RateSpec
+from .responses import (
+    api_error,
+    check_redirect,
+    decode_json,
+    network_error,
+    safe_url,
+    timeout_error,
+)
+from .retrying import DEFAULT_RETRIES, make_retry
+from .token import Token
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,28 +56,34 @@ __all__ = ["DEFAULT_TIMEOUT", "Client"]
 
 log = logging.getLogger("bearerkit")
 
-DEFAULT_TIMEOUT = 10.0  # seconds to connect and between bytes of the answer
+DEFAULT_TIMEOUT = 10.0  # seconds each attempt may take, first byte sent to last byte read
 DEFAULT_POOL_SIZE = 16  # connections kept per host: enough for paginate's workers
 
 Timeout = float | tuple[float, float]
 
 
 class _PacedAdapter(HTTPAdapter):
-    """An ``HTTPAdapter`` that waits for the rate limiter before each real send.
+    """An ``HTTPAdapter`` whose every real send passes the client's :class:`Pacer`.
 
-    Pacing here, below the cache, means answers from the cache never wait.
+    Pacing here, below the cache, means answers from the cache never wait nor
+    count; the retry policy sends its resends through the same pacer.
     """
 
-    def __init__(self, *, limiter: RateLimiter | None, **kwargs: Any) -> None:
-        self.limiter = limiter
+    def __init__(self, *, pacer: Pacer, **kwargs: Any) -> None:
+        self.pacer = pacer
         super().__init__(**kwargs)
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        if self.limiter is not None:
-            self.limiter.wait()
-        return super().send(request, *args, **kwargs)
+        self.pacer.before_send(request.method or "GET", request.url or "")
+        try:
+            response = super().send(request, *args, **kwargs)
+        except BaseException:
+            self.pacer.abandon()
+            raise
+        self.pacer.observe(response.status_code, response.headers)
+        return response
 
 
 class Client:
@@ -75,18 +94,27 @@ class Client:
         token: a :class:`~bearerkit.Token` or a plain string; ``None`` for no auth.
         auth: any ``requests.auth.AuthBase`` instead of a token
             (e.g. :class:`~bearerkit.ClientCredentials`).
-        timeout: seconds (or ``(connect, read)``) before a request gives up;
-            overridable per call.
+        timeout: seconds a request may take: a deadline for each attempt, from
+            sending the request to the last byte of the answer (connecting has the
+            same limit again), so a server that trickles bytes cannot stretch it; an
+            attempt that runs out of time is not retried. ``(connect, read)`` sets the
+            two apart (the deadline is ``read``). Overridable per call.
         retries: retries after the first attempt: at most ``retries + 1`` sends.
         headers: extra headers for every request.
-        rate_limit: requests per second for the whole client, evenly spaced.
+        rate_limit: the client's own limit, for all its threads: requests per second
+            (evenly spaced), ``"N/period"`` (``"40/s"``, ``"200/15min"``, ``"2000/day"``,
+            ``"10/2s"``: at most N in any such period), or a list of them, all kept.
         cache: ``True`` (per-user SQLite file), a path, or ``None``/``False`` (off).
         cache_expire_after: seconds, or ``{url_glob: seconds}`` overriding the defaults.
-        max_retry_after: the longest ``Retry-After`` honoured; longer fails at once.
+        max_wait: the longest wait (seconds) for a rate limit, announced or the
+            client's own; a longer one fails at once with ``RateLimitError``.
+        max_retry_after: deprecated alias of ``max_wait``.
         cassette: a cassette file to record this client's requests to, or replay them
             from (see :func:`bearerkit.use_cassette`); active until :meth:`close`.
         record_mode: the cassette's mode: ``"once"``, ``"none"``, ``"new_episodes"``
             or ``"all"`` (``BEARERKIT_RECORD_MODE`` overrides it).
+        page_cap: the highest page number the API serves (TMDB refuses pages past
+            500): ``paginate`` stops there, marks the frame incomplete and warns.
 
     >>> with Client("https://api.themoviedb.org/3", load_token()) as api:  # doctest: +SKIP
     ...     genres = api.get_df("genre/movie/list")
@@ -101,12 +129,14 @@ class Client:
         timeout: Timeout = DEFAULT_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
         headers: Mapping[str, str] | None = None,
-        rate_limit: float | None = None,
+        rate_limit: RateSpec | RateLimiter | None = None,
         cache: CacheSpec = None,
         cache_expire_after: Mapping[str, Expiry] | Expiry | None = None,
-        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        max_retry_after: float | None = None,
         cassette: str | os.PathLike[str] | None = None,
         record_mode: str = "once",
+        page_cap: int | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -119,8 +149,24 @@ class Client:
         self.token: Token | None = _as_token(token) if token is not None else None
         self.timeout = timeout
         self.retries = retries
+        self.page_cap = page_cap  # the highest page number the API serves (TMDB: 500)
         self.cassette: Cassette | None = None
-        self.rate_limiter = RateLimiter(rate_limit) if rate_limit else None
+        if max_retry_after is not None:
+            warnings.warn(
+                "max_retry_after= is deprecated; use max_wait= (seconds)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            max_wait = max_retry_after
+        self.rate_limiter: RateLimiter | None = (
+            None
+            if rate_limit is None or (isinstance(rate_limit, (int, float)) and rate_limit == 0)
+            else rate_limit
+            if isinstance(rate_limit, RateLimiter)
+            else RateLimiter(rate_limit)
+        )
+        self.pacer = Pacer(self.rate_limiter, max_wait=max_wait)
+        self.max_wait = self.pacer.max_wait
         if self.token is not None or auth is not None:
             check_transport(self.base_url)  # fail before anything is sent
 
@@ -129,13 +175,17 @@ class Client:
         )
         self.cached = bool(cache)
         adapter = _PacedAdapter(
-            limiter=self.rate_limiter,
-            max_retries=make_retry(retries, max_retry_after=max_retry_after),
+            pacer=self.pacer,
+            max_retries=make_retry(retries, max_wait=self.max_wait, pacer=self.pacer),
             pool_connections=4,
             pool_maxsize=DEFAULT_POOL_SIZE,
         )
+        watch_deadlines(adapter)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+        # A redirect to an unusable Location becomes an ApiError, not a ValueError.
+        self.session.hooks["response"].append(check_redirect)
+        logmask.install()
         self.session.auth = BearerAuth(self.token) if self.token is not None else auth
         # Proxies and the CA bundle come from the environment, read once here: with
         # trust_env, requests re-reads os.environ twice per request (0.3-0.7 ms each,
@@ -188,28 +238,37 @@ class Client:
         """
         method = method.upper()
         url = self.url(path)
+        limit = timeout if timeout is not None else self.timeout
         started = time.perf_counter()
-        try:
-            response = self.session.request(
-                method,
-                url,
-                params=_clean_params(params),
-                json=json,
-                data=data,
-                headers=dict(headers) if headers else None,
-                timeout=timeout if timeout is not None else self.timeout,
-            )
-        except BearerkitError:
-            raise
-        except Exception as exc:
-            miss = cassette_miss(exc, method, url)
-            if miss is None:
+        failure: BearerkitError | None = None
+        with Deadline(_deadline_seconds(limit)) as deadline:
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=_clean_params(params),
+                    json=json,
+                    data=data,
+                    headers=dict(headers) if headers else None,
+                    timeout=limit,
+                )
+            except BearerkitError:
                 raise
-            raise miss from None
-        except requests.exceptions.RequestException as exc:
-            raise network_error(
-                method, url, exc, timeout=timeout or self.timeout, retries=self.retries
-            ) from None
+            except DeadlineExceeded:
+                failure = timeout_error(method, url, timeout=limit)
+            except requests.exceptions.RequestException as exc:
+                failure = network_error(method, url, exc, timeout=limit, retries=self.retries)
+            except Exception as exc:
+                failure = cassette_miss(exc, method, url)
+                if failure is None:
+                    raise
+            else:
+                if deadline.expired:  # the watchdog cut the answer short: it is not the answer
+                    failure = timeout_error(method, url, timeout=limit)
+        if failure is not None:
+            # Raised outside the except blocks, so no requests exception (which holds the
+            # request and its Authorization header) rides along as __context__.
+            raise failure
         if not hasattr(response, "from_cache"):
             response.from_cache = False  # type: ignore[attr-defined]
         log.debug(
@@ -280,77 +339,119 @@ class Client:
         """GET ``path`` and return its records as a DataFrame.
 
         Without ``record_path`` the records are found: a top-level list, the one list
-        of objects in a dict (``genres``, ``results``...), or else the dict as one row.
+        of objects in a dict (``genres``, ``results``...) or a level further down
+        (``tracks.items``), or else the dict as one row. Warns (``UserWarning``) when
+        the response shows more pages: :meth:`paginate` fetches them all.
 
         >>> client.get_df("genre/movie/list").head(2)  # doctest: +SKIP
            id       name
         0  28     Action
         1  12  Adventure
         """
-        return to_frame(self.get(path, params), record_path)
+        page = self._get_page(PageRequest("GET", path, params))
+        frame = to_frame(page.body, record_path)
+        warn_if_more_pages(page, record_path=record_path)
+        return frame
 
     def paginate(
         self,
         path: str,
         params: Mapping[str, Any] | None = None,
         *,
-        record_path: str = "results",
+        paginator: Paginator | str = "auto",
+        method: str = "GET",
+        json: Any = None,
+        record_path: str | None = None,
         max_pages: int | None = None,
         workers: int = 4,
         progress: bool | None = None,
+        resume: Any = None,
     ) -> pd.DataFrame:
-        """Fetch every page of a paged list and return one DataFrame, rows in page order.
+        """Fetch every page of a listing and return one DataFrame, rows in page order.
 
-        Page 1 is fetched first to learn ``total_pages``; the rest are fetched by
-        ``workers`` threads over this client's session (and its rate limit).
+        The paging style is detected from the first answer (``Link`` header, next URL,
+        page number or offset with a total, cursor, last id; see :mod:`bearerkit.paging`)
+        unless ``paginator`` says. When the first page tells how many pages there are,
+        the rest are fetched by ``workers`` threads over this client's session (its rate
+        limit, retries and cache); cursor-like styles go one page at a time.
+
+        ``df.attrs["paging"]`` says how it ended: ``style``, ``pages``, ``records``,
+        ``complete`` and ``stopped``. Stopping early (``max_pages``, or the API's page
+        cap, ``Client(page_cap=...)``) marks it incomplete and warns. An error after the
+        first page carries ``err.partial`` (the records so far); ``resume=err``
+        continues and fetches nothing already fetched.
 
         Args:
-            path, params: as for :meth:`get`; ``page`` is set here.
-            record_path: the key holding each page's records.
+            path, params: as for :meth:`get`.
+            paginator: ``"auto"`` or a :mod:`bearerkit.paging` paginator
+                (``PageNumber``, ``Offset``, ``NextURL``, ``LinkHeader``, ``Cursor``, ``LastId``).
+            method, json: for APIs that page by POST (Notion's database query).
+            record_path: dotted path of each page's records (found when ``None``).
             max_pages: fetch at most this many pages.
-            workers: concurrent requests.
+            workers: concurrent requests when the pages are known in advance.
             progress: show a progress bar (tqdm; a widget in Jupyter). ``None``: on
                 when there is more than one page.
+            resume: an error from an earlier paginate (or its ``.partial``, or an
+                incomplete frame) to continue from.
+
+        Raises:
+            PagingError: more data that ``auto`` cannot follow (names the paginator to
+                pass), or a next link to another host (the token never goes there).
 
         >>> client.paginate("discover/movie", max_pages=5)  # doctest: +SKIP
         """
-        return records_to_frame(
-            self.paginate_records(
-                path,
-                params,
-                record_path=record_path,
-                max_pages=max_pages,
-                workers=workers,
-                progress=progress,
-            )
-        )
+        return run_paging(
+            self._get_page,
+            PageRequest(method.upper(), path, params, json),
+            base_url=self.base_url,
+            paginator=paginator,
+            record_path=record_path,
+            max_pages=max_pages,
+            workers=workers,
+            progress=progress,
+            page_cap=self.page_cap,
+            resume=resume,
+        ).frame()
 
     def paginate_records(
         self,
         path: str,
         params: Mapping[str, Any] | None = None,
         *,
-        record_path: str = "results",
+        paginator: Paginator | str = "auto",
+        method: str = "GET",
+        json: Any = None,
+        record_path: str | None = None,
         max_pages: int | None = None,
         workers: int = 4,
         progress: bool | None = None,
+        resume: Any = None,
     ) -> list[Any]:
         """Like :meth:`paginate` but return the raw records (a list of dicts)."""
-        return fetch_pages(
+        return run_paging(
             self._get_page,
-            path,
-            params,
+            PageRequest(method.upper(), path, params, json),
+            base_url=self.base_url,
+            paginator=paginator,
             record_path=record_path,
             max_pages=max_pages,
             workers=workers,
             progress=progress,
-        )
+            page_cap=self.page_cap,
+            resume=resume,
+        ).records
 
-    def _get_page(self, path: str, params: Mapping[str, Any]) -> tuple[Any, bool]:
-        """One page's JSON, and whether the cache answered it."""
-        response = self.response("GET", path, params=params)
-        return decode_json("GET", response, token=self.token), bool(
-            getattr(response, "from_cache", False)
+    def _get_page(self, request: PageRequest) -> Page:
+        """One page: the decoded JSON, the headers, the final URL, whether the cache answered."""
+        response = self.response(
+            request.method, request.path, params=request.params, json=request.json
+        )
+        return Page(
+            request,
+            decode_json(request.method, response, token=self.token),
+            response.headers,
+            response.url or "",
+            from_cache=bool(getattr(response, "from_cache", False)),
         )
 
     # -- lifecycle ----------------------------------------------------------------
@@ -386,7 +487,7 @@ class Client:
             auth = "no auth"
         extras = []
         if self.rate_limiter is not None:
-            extras.append(f"rate_limit={self.rate_limiter.rate:g}/s")
+            extras.append(f"rate_limit={self.rate_limiter}")
         if self.cached:
             extras.append("cache=on")
         return f"<bearerkit.Client {self.base_url} {auth}{''.join(', ' + e for e in extras)}>"
@@ -396,11 +497,17 @@ def _as_token(token: Token | str) -> Token:
     if isinstance(token, Token):
         return token
     if isinstance(token, str):
-        return Token(
-            clean_value(token, name="token", source="the token argument"),
-            source="the token argument",
-        )
+        return Token.parse(token, source="the token argument", name="token")
     raise TypeError(f"token must be a bearerkit.Token or a str, not {type(token).__name__}")
+
+
+def _deadline_seconds(timeout: Timeout | None) -> float:
+    """The per-attempt deadline for a ``timeout=`` value (the read part of a pair)."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(timeout, tuple):
+        return float(timeout[1])
+    return float(timeout)
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

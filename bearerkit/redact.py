@@ -11,6 +11,7 @@ line, a cache key or a cassette asks this module. Nothing else keeps its own lis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -22,9 +23,11 @@ __all__ = [
     "SECRET_PARAMS",
     "SNIPPET_CHARS",
     "Secret",
+    "header_secrets",
     "is_secret_param",
     "mask_headers",
     "mask_params",
+    "mask_query_text",
     "mask_url",
     "scrub",
     "snippet",
@@ -114,6 +117,47 @@ def mask_url(url: str | None) -> str:
 def mask_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``headers`` with credential headers' values replaced by ``***``."""
     return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def header_secrets(headers: Mapping[str, Any]) -> list[str]:
+    """The credential values in ``headers``, to :func:`scrub` from text a server sent back.
+
+    Each credential header's whole value and, for ``Scheme credentials`` forms
+    (``Bearer abc``), the credentials alone: a server echoes the token, not the header.
+    """
+    found: list[str] = []
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and isinstance(value, str) and value:
+            found.append(value)
+            scheme, _, credentials = value.partition(" ")
+            if credentials.strip() and scheme.isalpha():
+                found.append(credentials.strip())
+    return found
+
+
+# A credential query/form pair inside free text (a log line's request line): name=value.
+_SECRET_PAIR_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9_-])("
+    + "|".join(sorted(map(re.escape, SECRET_PARAMS), key=len, reverse=True))
+    + r")=([^&\s\"'#;,)]*)",
+    re.IGNORECASE,
+)
+_USERINFO_IN_TEXT = re.compile(r"(://)[^/\s@:]+:[^/\s@]+@")
+
+
+def mask_query_text(text: str) -> str:
+    """``text`` with ``api_key=…``-style credential pairs and ``user:pw@`` in URLs masked.
+
+    For text that holds URLs or request lines rather than one URL (log messages).
+
+    >>> mask_query_text('"GET /3/x?api_key=abc&page=2 HTTP/1.1" 200')
+    '"GET /3/x?api_key=***&page=2 HTTP/1.1" 200'
+    """
+    if "=" in text:
+        text = _SECRET_PAIR_IN_TEXT.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    if "@" in text:
+        text = _USERINFO_IN_TEXT.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+    return text
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:

@@ -1,121 +1,231 @@
 """From HTTP answers and failures to decoded JSON or one readable bearerkit error.
 
-Everything here builds messages from the status, the API's own words and a URL
-with credential-like query values masked; a token echoed back by a server is
-replaced by ``***`` before it can reach a message.
+Messages are built from the status, the API's own words and a URL with
+credentials masked (:mod:`bearerkit.redact`). Whatever credential the request
+carried (the token, or the header any ``auth=`` object produced) is scrubbed from
+every piece of text a server sent back before it can reach a message: the body,
+the API's message and the HTTP reason phrase.
+
+Transport failures are mapped by exception *type* (as httpx maps httpcore's), in
+one table, :data:`TRANSPORT_ERRORS`; never by matching message text.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import socket
+import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3.exceptions as u3
+from urllib3.util import parse_url
 
 from .errors import (
     ApiError,
     AuthError,
+    BearerkitError,
     NetworkError,
     NotFoundError,
-    RateLimitError,
     ResponseFormatError,
     ServerError,
 )
+from .ratelimit.refusals import rate_limit_error, retries_done
+from .redact import header_secrets, mask_url, scrub, snippet
 from .token import Token
 
-__all__ = ["api_error", "decode_json", "network_error", "retry_after_seconds", "safe_url"]
+__all__ = [
+    "TRANSPORT_ERRORS",
+    "api_error",
+    "check_redirect",
+    "decode_json",
+    "network_error",
+    "response_secrets",
+    "retry_after_seconds",
+    "safe_url",
+]
 
-SNIPPET_CHARS = 160  # how much of an unexpected body an error message quotes
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
-_SECRET_PARAMS = {"api_key", "apikey", "access_token", "token", "key", "client_secret"}
 
-# Substrings of requests/urllib3 exception texts, and what they mean to a person.
-_REASONS = (
-    ("Connection refused", "connection refused (is the server running?)"),
+# Any of these anywhere in the chain makes it a timeout.
+TIMEOUTS: tuple[type[BaseException], ...] = (
+    requests.exceptions.Timeout,
+    u3.ReadTimeoutError,
+    u3.ConnectTimeoutError,
+    TimeoutError,
+)
+# What a transport failure means to a person, by exception type; the first row whose
+# type appears anywhere in the failure's chain of causes wins, so specific rows come
+# first. ``None`` stands for "timed out".
+TRANSPORT_ERRORS: tuple[tuple[tuple[type[BaseException], ...], str | None], ...] = (
+    ((ConnectionRefusedError,), "connection refused (is the server running?)"),
     (
-        "Name or service not known",
+        (u3.NameResolutionError, socket.gaierror),
         "the host name could not be resolved (no network, or a typo in the URL)",
     ),
-    ("Temporary failure in name resolution", "the host name could not be resolved (no network?)"),
-    ("nodename nor servname", "the host name could not be resolved"),
-    ("Connection reset", "the connection was reset by the server"),
-    ("RemoteDisconnected", "the server closed the connection without answering"),
-    ("IncompleteRead", "the connection closed before the whole answer arrived"),
-    ("Connection broken", "the connection broke before the whole answer arrived"),
-    ("Max retries exceeded", "no answer after the retries"),
+    (
+        (ssl.SSLCertVerificationError,),
+        "the server's TLS certificate could not be verified (a proxy or an expired "
+        "certificate; set REQUESTS_CA_BUNDLE for a corporate CA)",
+    ),
+    ((ssl.SSLError, u3.SSLError, requests.exceptions.SSLError), "the TLS handshake failed"),
+    ((u3.ProxyError, requests.exceptions.ProxyError), "the proxy refused or failed"),
+    ((ConnectionResetError,), "the connection was reset by the server"),
+    ((http.client.RemoteDisconnected,), "the server closed the connection without answering"),
+    (
+        (http.client.IncompleteRead, u3.IncompleteRead, requests.exceptions.ChunkedEncodingError),
+        "the connection closed before the whole answer arrived",
+    ),
+    (
+        (ConnectionAbortedError, BrokenPipeError, u3.ProtocolError),
+        "the connection broke before the whole answer arrived",
+    ),
+    (TIMEOUTS, None),
+    ((u3.NewConnectionError,), "could not connect (is the network up?)"),
+    ((requests.exceptions.TooManyRedirects,), "too many redirects"),
+    ((u3.MaxRetryError, requests.exceptions.RetryError), "no answer after the retries"),
+)
+# A body the server declared compressed (Content-Encoding) that does not decompress.
+DECODING_ERRORS: tuple[type[BaseException], ...] = (
+    requests.exceptions.ContentDecodingError,
+    u3.DecodeError,
 )
 
 
 def safe_url(url: str | None) -> str:
-    """The URL with credential-like query values masked (a user may have added one)."""
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    query = [
-        (k, "***" if k.lower() in _SECRET_PARAMS else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query, safe=",|")))
+    """The URL with credentials masked (:func:`bearerkit.redact.mask_url`)."""
+    return mask_url(url)
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: urllib3's ``.reason``, exception args, causes, contexts."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo and len(seen) < 16:
+        current = todo.pop(0)
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        yield current
+        todo.append(
+            getattr(current, "reason", None) if isinstance(current, u3.MaxRetryError) else None
+        )
+        todo.extend(a for a in current.args if isinstance(a, BaseException))
+        todo.extend((current.__cause__, current.__context__))
 
 
 def network_error(
     method: str,
     url: str,
-    exc: requests.exceptions.RequestException,
+    exc: BaseException,
     *,
     timeout: object,
     retries: int,
-) -> NetworkError:
-    """A :class:`NetworkError` that says what failed in words."""
-    # urllib3 wraps a read timeout that used up the retries in MaxRetryError, which
-    # requests reports as ConnectionError: the text tells them apart.
-    if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc):
-        return NetworkError(
-            f"{method} {safe_url(url)} timed out after {timeout} s ({retries} retries). The "
-            "server is slow or unreachable; try again, or pass a larger timeout=."
+) -> BearerkitError:
+    """The bearerkit error for a failed send: :class:`NetworkError`, or
+    :class:`ResponseFormatError` for a body that does not decompress as declared.
+
+    Only the exception's *type* is used; its text (which can quote a request) never is.
+    """
+    causes = list(_causes(exc))
+    where = f"{method} {mask_url(url)}"
+    if any(isinstance(c, DECODING_ERRORS) for c in causes):
+        return ResponseFormatError(
+            f"{where}: the answer's body is not in the compression its Content-Encoding "
+            "header declares (for example 'gzip' on a plain body). The server or a proxy "
+            "is misconfigured; try again, or ask the API's operators."
         )
-    text = str(exc)
-    reason = next((said for marker, said in _REASONS if marker in text), type(exc).__name__)
+    for kinds, said in TRANSPORT_ERRORS:
+        if any(_is(c, kinds, timeout_row=said is None) for c in causes):
+            if said is None:
+                return timeout_error(method, url, timeout=timeout)
+            return _failed(where, said)
+    return _failed(where, f"no answer ({type(exc).__name__})")
+
+
+def _is(exc: BaseException, kinds: tuple[type[BaseException], ...], *, timeout_row: bool) -> bool:
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError but is no timeout.
+    if timeout_row and isinstance(exc, u3.NewConnectionError):
+        return False
+    return isinstance(exc, kinds)
+
+
+def _failed(where: str, said: str) -> NetworkError:
     return NetworkError(
-        f"{method} {safe_url(url)} failed: {reason}. Check your network connection and the "
-        "base URL, then try again."
+        f"{where} failed: {said}. Check your network connection and the base URL, then try again."
     )
 
 
-def decode_json(method: str, response: requests.Response, *, token: Token | None) -> Any:
+def timeout_error(method: str, url: str, *, timeout: object) -> NetworkError:
+    """The :class:`NetworkError` for a call that ran out of time."""
+    return NetworkError(
+        f"{method} {mask_url(url)} timed out after {timeout} s. The server is slow or "
+        "unreachable; try again, or pass a larger timeout=."
+    )
+
+
+def response_secrets(response: requests.Response, token: Token | None = None) -> list[str]:
+    """Every credential the request (and any earlier request of its redirects) carried."""
+    found = [token.value] if token is not None else []
+    for r in (*response.history, response):
+        request = getattr(r, "request", None)
+        headers = getattr(request, "headers", None)
+        if headers:
+            found += header_secrets(headers)
+    return found
+
+
+def decode_json(method: str, response: requests.Response, *, token: Token | None = None) -> Any:
     """The decoded JSON body, ``None`` for an empty one; :class:`ResponseFormatError` otherwise."""
     body = response.content
     if not body.strip():
         return None
+    problem = ""
     try:
         return json.loads(body)
+    except RecursionError:
+        problem = "is nested more deeply than Python can decode"
     except ValueError:
-        ctype = response.headers.get("Content-Type") or "no content type"
+        problem = "is not JSON"
+    # Raised outside the except block, so no decoder error (holding the body) is chained.
+    ctype = response.headers.get("Content-Type") or "no content type"
+    if problem.startswith("is nested"):
         raise ResponseFormatError(
-            f"{method} {safe_url(response.url)} answered {response.status_code} with {ctype}, "
-            f"not JSON: {_snippet(response, token)!r}. A proxy, captive portal or wrong base "
-            "URL often does this; check the base URL."
-        ) from None
+            f"{method} {mask_url(response.url)} answered {response.status_code} with JSON that "
+            f"{problem} ({len(body)} bytes). This is not a normal API answer; check the base URL."
+        )
+    excerpt = snippet(response.content, secrets=response_secrets(response, token))
+    raise ResponseFormatError(
+        f"{method} {mask_url(response.url)} answered {response.status_code} with {ctype}, "
+        f"not JSON: {excerpt!r}. A proxy, captive portal or wrong base URL often does this; "
+        "check the base URL."
+    )
 
 
 def api_error(
-    method: str, response: requests.Response, *, token: Token | None, retries: int, base_url: str
+    method: str,
+    response: requests.Response,
+    *,
+    token: Token | None = None,
+    retries: int,
+    base_url: str,
 ) -> ApiError:
     """The :class:`ApiError` subclass for an HTTP error status, with the API's own words."""
     status = response.status_code
+    secrets = response_secrets(response, token)
     api_message, api_code = _api_message(response)
     if api_message is None and response.content.strip():
-        api_message = _snippet(response, token)
-    if api_message and token is not None:
-        api_message = api_message.replace(token.value, "***")
-    url = safe_url(response.url)
-    head = f"{status} {response.reason or ''}".strip() + f" from {method} {url}"
+        api_message = snippet(response.content, secrets=secrets)
+    elif api_message:
+        api_message = snippet(api_message, secrets=secrets, limit=500)
+    url = mask_url(response.url)
+    reason = scrub(response.reason or "", secrets)
+    head = f"{status} {snippet(reason, limit=80)}".strip() + f" from {method} {url}"
     said = f": {api_message.rstrip().rstrip('.')}" if api_message else ""  # we add the full stop
     fields: dict[str, Any] = {
         "status_code": status,
@@ -123,24 +233,18 @@ def api_error(
         "url": url,
         "api_code": api_code,
     }
+    refused = rate_limit_error(response, head=head, said=said, retries=retries, **fields)
+    if refused is not None:  # any 429, and a 403 that says the rate limit is used up
+        return refused
     if status in (401, 403):
         return AuthError(f"{head}{said}. {_auth_advice(status, token)}", **fields)
     if status == 404:
         return NotFoundError(
             f"{head}{said}. Check the path and ids (paths are relative to {base_url}).", **fields
         )
-    if status == 429:
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
-        when = f"wait {wait:g} s" if wait is not None else "wait a little"
-        return RateLimitError(
-            f"{head}{said}. Rate limited after {retries} retries; {when} and try again, or "
-            "create the client with a lower rate_limit=.",
-            retry_after=wait,
-            **fields,
-        )
     if status >= 500:
         again = (
-            f" after {retries} retries"
+            f" after {retries_done(response)} retries"
             if method in IDEMPOTENT
             else " (not retried: it may have been processed)"
         )
@@ -148,6 +252,50 @@ def api_error(
             f"{head}{said}{again}. The server has a problem; try again later.", **fields
         )
     return ApiError(f"{head}{said}.", **fields)
+
+
+def check_redirect(response: requests.Response, **_: Any) -> requests.Response:
+    """A response hook: a redirect to a URL that cannot be followed is an :class:`ApiError`.
+
+    requests and urllib3 would raise ``ValueError``, ``UnicodeDecodeError`` or
+    ``LocationParseError`` for a ``Location`` such as ``http://[::1``, port 99999,
+    a 300-character host label or Latin-1 bytes.
+    """
+    if not response.is_redirect:
+        return response
+    why = _bad_location(response)
+    if why is not None:
+        request = response.request
+        method = (request.method if request is not None else None) or "GET"
+        url = mask_url(response.url)
+        raise ApiError(
+            f"{response.status_code} from {method} {url}: the server redirected to an invalid "
+            f"URL ({why}). The API or a proxy in between is misconfigured; check the base URL.",
+            status_code=response.status_code,
+            url=url,
+        )
+    return response
+
+
+def _bad_location(response: requests.Response) -> str | None:
+    """Why the redirect target cannot be followed, or ``None`` when it can."""
+    location = response.headers.get("Location") or ""
+    why: str | None = None
+    try:
+        # requests reads the header as Latin-1 and re-decodes it as UTF-8.
+        target = location.encode("latin1").decode("utf-8")
+        full = urljoin(response.url or "", requests.utils.requote_uri(target))
+        parts = urlsplit(full)
+        _ = parts.port
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "not an http(s) URL with a host"
+        parts.hostname.encode("idna")
+        parse_url(full)
+    except UnicodeError:
+        why = "a host name or bytes that are not valid"  # UnicodeDecodeError, IDNA label limits
+    except ValueError:
+        why = "a malformed address or port"  # urllib3's LocationParseError is a ValueError
+    return why
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -176,18 +324,11 @@ def _auth_advice(status: int, token: Token | None) -> str:
     return f"The token was refused. {where} Check it is current and complete."
 
 
-def _snippet(response: requests.Response, token: Token | None) -> str:
-    text = " ".join(response.content[: SNIPPET_CHARS * 4].decode("utf-8", "replace").split())
-    if token is not None:
-        text = text.replace(token.value, "***")
-    return text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
-
-
 def _api_message(response: requests.Response) -> tuple[str | None, int | None]:
     """The API's own words: TMDB's status_message, or a generic message/error/errors field."""
     try:
-        body = response.json()
-    except ValueError:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(body, Mapping):
         return None, None
@@ -195,9 +336,12 @@ def _api_message(response: requests.Response) -> tuple[str | None, int | None]:
     for key in ("status_message", "message", "error_description", "error", "errors", "detail"):
         value = body.get(key)
         if value:
-            if isinstance(value, list):
-                value = "; ".join(str(v) for v in value)
-            elif isinstance(value, Mapping):
-                value = "; ".join(f"{k}: {v}" for k, v in value.items())
-            return str(value), code
+            try:
+                if isinstance(value, list):
+                    value = "; ".join(str(v) for v in value)
+                elif isinstance(value, Mapping):
+                    value = "; ".join(f"{k}: {v}" for k, v in value.items())
+                return str(value), code
+            except RecursionError:  # a deeply nested "errors" value
+                return None, code
     return None, code

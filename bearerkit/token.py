@@ -1,34 +1,47 @@
 """Where the bearer token comes from: the environment or a ``.env`` file.
 
-The file is parsed with python-dotenv's ``dotenv_values`` on every call (edit
-``.env``, re-run the cell, and it takes effect) and ``os.environ`` is never
-written to. The token is wrapped in :class:`Token`, which is not a ``str`` so it
-cannot be printed, logged or concatenated into a URL by accident.
+The file is parsed with python-dotenv on every call (edit ``.env``, re-run the
+cell, and it takes effect) and ``os.environ`` is never written to. The token is
+wrapped in :class:`Token`, which is not a ``str`` so it cannot be printed, logged
+or concatenated into a URL by accident. What a token looks like (placeholders,
+TMDB's two shapes) lives in :mod:`bearerkit.shapes`.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
-import re
+import unicodedata
 import warnings
 from pathlib import Path
 from typing import Literal
 
-from dotenv import dotenv_values
+from dotenv import dotenv_values, find_dotenv
 
 from .errors import TokenError
+from .shapes import JWT, V3_KEY, is_placeholder
 
-__all__ = ["Token", "clean_value", "env_value", "find_env_file", "load_token"]
+__all__ = [
+    "ENV_FILE_VARIABLE",
+    "Token",
+    "clean_value",
+    "env_value",
+    "find_env_file",
+    "load_token",
+    "read_env_file",
+]
 
-# The value .env.example ships with; a user who copied the file but did not paste
-# their token gets told so instead of a puzzling 401.
-PLACEHOLDER = "paste-your-tmdb-read-access-token-here"
-_PLACEHOLDER_HINTS = ("paste-your", "your_token", "your-token", "changeme", "<", "...")
-
-_V3_KEY = re.compile(r"[0-9a-f]{32}")
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# Set it to a file to use that file instead of searching for .env; set it to a path
+# that does not exist to use no file at all (the notebook tests do, so their kernels
+# see "no token configured" even on a machine with a .env).
+ENV_FILE_VARIABLE = "BEARERKIT_ENV_FILE"
 
 TokenKind = Literal["jwt", "v3_key", "opaque"]
+
+# A bearer token travels in an HTTP header: printable ASCII without spaces.
+_FIRST_TOKEN_CHAR, _LAST_TOKEN_CHAR = "!", "~"
+_UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class Token:
@@ -53,6 +66,50 @@ class Token:
         self._value = value
         self.source = source
 
+    @classmethod
+    def parse(cls, raw: str, *, source: str = "argument", name: str | None = None) -> Token:
+        """A :class:`Token` from pasted text: quotes, whitespace and ``Bearer `` stripped.
+
+        Args:
+            raw: the text as typed or read from a file.
+            source: where it came from, for messages and the repr.
+            name: the variable it was read from, for the "paste it after NAME=" advice.
+
+        Raises:
+            TokenError: empty, still a placeholder (``reason="placeholder"``), or a
+                character a header cannot carry: whitespace, curly quotes, invisible
+                or non-ASCII characters (``reason="malformed"``, naming the character
+                and its position, never the token).
+
+        >>> Token.parse('"Bearer abc123"', source="example")  # doctest: +SKIP
+        Token('…c123', source='example')
+        """
+        if not isinstance(raw, str):
+            raise TypeError(f"a token must be a str, not {type(raw).__name__}")
+        value = raw.strip().strip("'\"").strip()
+        if value[:7].lower() == "bearer ":
+            warnings.warn(
+                f"{source} starts with 'Bearer '; bearerkit adds that prefix itself, "
+                "so it was removed. Store only the token.",
+                UserWarning,
+                stacklevel=3,
+            )
+            value = value[7:].strip()
+        if not value:
+            after = f" after {name}=" if name else ""
+            raise TokenError(f"{source} is empty. Paste your token{after}.")
+        if is_placeholder(value):
+            raise TokenError(
+                f"{source} is still the placeholder from .env.example. Replace it with your "
+                "token (for TMDB: the API Read Access Token from "
+                "https://www.themoviedb.org/settings/api).",
+                reason="placeholder",
+            )
+        problem = _bad_character(value, source)
+        if problem:
+            raise TokenError(problem, reason="malformed")
+        return cls(value, source=source)
+
     @property
     def value(self) -> str:
         """The secret. Use it only to build an ``Authorization`` header."""
@@ -61,9 +118,9 @@ class Token:
     @property
     def kind(self) -> TokenKind:
         """``"jwt"`` (TMDB's API Read Access Token), ``"v3_key"`` (32 hex) or ``"opaque"``."""
-        if _V3_KEY.fullmatch(self._value.lower()):
+        if V3_KEY.fullmatch(self._value):
             return "v3_key"
-        if _JWT.fullmatch(self._value):
+        if JWT.fullmatch(self._value):
             return "jwt"
         return "opaque"
 
@@ -94,9 +151,54 @@ class Token:
         raise TypeError("Token objects cannot be pickled; store the token in .env instead")
 
 
+def _bad_character(value: str, source: str) -> str | None:
+    """A message naming the first character a header cannot carry, or ``None``."""
+    for position, char in enumerate(value, start=1):
+        if _FIRST_TOKEN_CHAR <= char <= _LAST_TOKEN_CHAR:
+            continue
+        if char.isspace():
+            return (
+                f"{source} contains whitespace or a line break inside the value "
+                f"(position {position}); a bearer token is one unbroken string. Check for a "
+                "bad copy-paste."
+            )
+        label = unicodedata.name(char, "a control character")
+        return (
+            f"{source} contains U+{ord(char):04X} ({label}) at position {position}; a bearer "
+            "token is plain ASCII. Curly quotes and invisible characters come from copying "
+            "through a word processor, chat or web page: paste the token again from its "
+            "source, into a plain-text editor."
+        )
+    return None
+
+
+def clean_value(raw: str, *, name: str, source: str) -> str:
+    """The token text :meth:`Token.parse` keeps (kept for callers not yet using ``parse``)."""
+    return Token.parse(raw, source=source, name=name).value
+
+
 def find_env_file(start: str | os.PathLike[str] | None = None) -> Path | None:
-    """Return the nearest ``.env`` at ``start`` (default: the cwd) or above it, or ``None``."""
-    here = Path(start).resolve() if start is not None else Path.cwd()
+    """The ``.env`` every part of bearerkit uses, or ``None``.
+
+    With ``BEARERKIT_ENV_FILE`` set: that file if it is a regular file, else ``None``
+    (no search). Otherwise the nearest ``.env`` at ``start`` (default: the current
+    directory) or in a folder above it; the search from the current directory is
+    python-dotenv's ``find_dotenv(usecwd=True)`` (without ``usecwd`` it would start
+    from the caller's source file, not from where the notebook runs).
+
+    >>> find_env_file()  # doctest: +SKIP
+    PosixPath('/home/me/project/.env')
+    """
+    override = os.environ.get(ENV_FILE_VARIABLE)
+    if override:
+        chosen = Path(override).expanduser()
+        return chosen if chosen.is_file() else None
+    if start is None:
+        found = find_dotenv(usecwd=True)
+        return Path(found) if found and Path(found).is_file() else None
+    here = Path(start).resolve()
+    if here.is_file():
+        here = here.parent
     for folder in (here, *here.parents):
         candidate = folder / ".env"
         if candidate.is_file():
@@ -104,17 +206,70 @@ def find_env_file(start: str | os.PathLike[str] | None = None) -> Path | None:
     return None
 
 
+def read_env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
+    """Parse a ``.env`` file with python-dotenv; unreadable or mis-encoded files raise TokenError.
+
+    Raises:
+        TokenError: ``reason="unreadable"`` (permissions, a folder) or
+            ``reason="malformed"`` (UTF-16 as PowerShell writes it, invalid UTF-8),
+            naming the file and the fix.
+    """
+    path = Path(path)
+    problem: TokenError | None = None
+    data = b""
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        problem = TokenError(
+            f"{path} cannot be read: permission denied. Make it readable by your user "
+            f"(for example `chmod 600 {path}`), or run as its owner.",
+            reason="unreadable",
+        )
+    except OSError as exc:
+        problem = TokenError(
+            f"{path} cannot be read ({exc.strerror or type(exc).__name__}). Check that it "
+            "is a regular file.",
+            reason="unreadable",
+        )
+    if problem is not None:
+        raise problem  # outside the except block: no OS error chained to it
+    text = _decode_env(path, data)
+    return dotenv_values(stream=io.StringIO(text))
+
+
+def _decode_env(path: Path, data: bytes) -> str:
+    """The file's text; TokenError for UTF-16/32 or invalid UTF-8 (never quoting the bytes)."""
+    if data.startswith(_UTF16_BOMS) or b"\x00" in data[:4096]:
+        raise TokenError(
+            f"{path} is saved as UTF-16 (what PowerShell's `>` and `Out-File` write). Save it "
+            "as UTF-8: in PowerShell `Set-Content -Encoding utf8 .env`, or choose UTF-8 in "
+            "your editor's 'Save with encoding'.",
+            reason="malformed",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = data.count(b"\n", 0, exc.start) + 1
+    # Raised outside the except block: the UnicodeDecodeError holds the file's bytes.
+    raise TokenError(
+        f"{path} is not valid UTF-8 (line {where}). Save it as UTF-8 in your editor "
+        "(it was probably saved as Latin-1 or Windows-1252).",
+        reason="malformed",
+    )
+
+
 def env_value(name: str, *, env_file: str | os.PathLike[str] | None = None) -> str | None:
     """Return ``name`` from the process environment, else from ``.env``; ``None`` if absent.
 
     Never raises for a missing file: use it for optional settings such as ``TMDB_BASE_URL``.
+    A file that exists but cannot be read raises :class:`TokenError`.
     """
     if os.environ.get(name):
         return os.environ[name]
     path = Path(env_file) if env_file is not None else find_env_file()
     if path is None or not path.is_file():
         return None
-    return dotenv_values(path).get(name) or None
+    return read_env_file(path).get(name) or None
 
 
 def load_token(
@@ -123,20 +278,24 @@ def load_token(
     """Load a bearer token from the environment or the nearest ``.env`` file.
 
     A variable set in the process environment wins; otherwise ``env_file`` is read,
-    or the nearest ``.env`` found by walking up from the current directory (so a
-    notebook in ``notebooks/`` finds the repository's ``.env``).
+    or the ``.env`` that :func:`find_env_file` finds: the nearest one walking up from
+    the current directory (so a notebook in ``notebooks/`` finds the repository's
+    ``.env``), or the file named by the ``BEARERKIT_ENV_FILE`` environment variable
+    (a path that does not exist there means "no .env").
 
     Args:
         name: the variable to read.
         env_file: a specific ``.env`` file to read instead of searching.
 
     Returns:
-        A :class:`Token`; surrounding quotes and whitespace are stripped, and a
-        leading ``Bearer `` is stripped with a warning.
+        A :class:`Token` made by :meth:`Token.parse`: surrounding quotes and
+        whitespace stripped, a leading ``Bearer `` stripped with a warning.
 
     Raises:
         TokenError: no ``.env`` found, the variable missing or empty, still the
-            placeholder from ``.env.example``, or whitespace inside the value.
+            placeholder from ``.env.example``, a character a header cannot carry
+            (whitespace, curly quotes, invisible or non-ASCII characters), or a
+            ``.env`` that cannot be read or is not UTF-8.
 
     >>> token = load_token("TMDB_TOKEN")          # doctest: +SKIP
     >>> client = Client("https://api.themoviedb.org/3", token)  # doctest: +SKIP
@@ -146,7 +305,7 @@ def load_token(
         source = f"{name} in the environment"
     else:
         path = _resolve_env_file(name, env_file)
-        raw = dotenv_values(path).get(name)
+        raw = read_env_file(path).get(name)
         source = f"{name} in {path}"
         if raw is None or not raw.strip():
             state = "is empty" if raw is not None else "is not set"
@@ -154,7 +313,7 @@ def load_token(
                 f"{name} {state} in {path}. Add a line `{name}=<your token>` to it "
                 "(see .env.example)."
             )
-    return Token(clean_value(raw, name=name, source=source), source=source)
+    return Token.parse(raw, source=source, name=name)
 
 
 def _resolve_env_file(name: str, env_file: str | os.PathLike[str] | None) -> Path:
@@ -167,40 +326,17 @@ def _resolve_env_file(name: str, env_file: str | os.PathLike[str] | None) -> Pat
             )
         return path
     found = find_env_file()
-    if found is None:
+    if found is not None:
+        return found
+    override = os.environ.get(ENV_FILE_VARIABLE)
+    if override:
         raise TokenError(
-            f"{name} is not set and no .env file was found in {Path.cwd()} or any folder "
-            "above it. Copy .env.example to .env at the top of your project and paste "
-            f"your token after {name}=."
+            f"{name} is not set and {ENV_FILE_VARIABLE}={override} is not a file, so no .env "
+            f"was read. Point {ENV_FILE_VARIABLE} at your .env (or unset it to search for "
+            f".env), or set {name} in the environment."
         )
-    return found
-
-
-def clean_value(raw: str, *, name: str, source: str) -> str:
-    """Strip quotes, whitespace and a ``Bearer `` prefix; refuse placeholders and inner whitespace."""
-    value = raw.strip().strip("'\"").strip()
-    if value[:7].lower() == "bearer ":
-        warnings.warn(
-            f"{source} starts with 'Bearer '; bearerkit adds that prefix itself, "
-            "so it was removed. Store only the token in .env.",
-            UserWarning,
-            stacklevel=3,
-        )
-        value = value[7:].strip()
-    lowered = value.lower()
-    if value == PLACEHOLDER or any(hint in lowered for hint in _PLACEHOLDER_HINTS):
-        raise TokenError(
-            f"{source} is still the placeholder from .env.example. Replace it with your "
-            "token (for TMDB: the API Read Access Token from "
-            "https://www.themoviedb.org/settings/api).",
-            reason="placeholder",
-        )
-    if not value:
-        raise TokenError(f"{source} is empty. Paste your token after {name}=.")
-    if any(ch.isspace() for ch in value):
-        raise TokenError(
-            f"{source} contains whitespace or a line break inside the value; a bearer "
-            "token is one unbroken string. Check for a bad copy-paste.",
-            reason="malformed",
-        )
-    return value
+    raise TokenError(
+        f"{name} is not set and no .env file was found in {Path.cwd()} or any folder "
+        "above it. Copy .env.example to .env at the top of your project and paste "
+        f"your token after {name}=."
+    )

@@ -47,6 +47,7 @@ class Settings:
     import_runs: int  # fresh interpreters per import command (see imports.py)
     import_warmup: bool  # one untimed run of each import first (writes the bytecode)
     settle_s: float  # pause between paging contenders, for the sandbox's bucket to refill
+    style_page_size: int = 10  # records per page in the paging-styles runs (57 records)
 
 
 FULL = Settings(
@@ -58,6 +59,7 @@ FULL = Settings(
     import_runs=15,
     import_warmup=True,
     settle_s=1.0,
+    style_page_size=1,  # 57 pages per style
 )
 QUICK = Settings(
     pages=8,
@@ -303,3 +305,62 @@ def cache_rerun(sb: Sandbox, settings: Settings) -> CacheRun:
         raise RuntimeError("the cached re-run returned a different DataFrame")
     _check_rows(second, n * PAGE_SIZE, "cached paginate")
     return CacheRun(n, uncached_s, cached_s, cached_cpu_s, sent, fresh_s, fresh_sent)
+
+
+# Paging styles on the sandbox's /styles paths (57 records; no rate limit there, so
+# only latency bounds them): (row name, path, extra params, page-size parameter, concurrent).
+STYLE_RUNS = (
+    ("paging style: Link with last (GitHub)", "github/items", {}, "per_page", True),
+    ("paging style: offset + total", "offset/items", {}, "limit", True),
+    ("paging style: cursor (Slack)", "slack/users.list", {}, "limit", False),
+    (
+        "paging style: next URL (Spotify)",
+        "spotify/search",
+        {"q": "x", "type": "track"},
+        "limit",
+        False,
+    ),
+    ("paging style: last id (Stripe)", "stripe/customers", {}, "limit", False),
+)
+STYLE_RECORDS = 57
+
+
+@dataclass(frozen=True)
+class StylePaging:
+    """One paging style fetched by ``paginate``: seconds against its latency bound.
+
+    Concurrent styles: bound ``N x latency / workers`` (no rate limit on /styles), and
+    the same run with ``workers=1`` for comparison. Sequential styles: ``N x latency``.
+    """
+
+    name: str
+    pages: int
+    concurrent: bool
+    bearerkit_s: float
+    one_at_a_time_s: float | None
+    bound_s: float
+
+
+def paging_styles(sb: Sandbox, settings: Settings) -> list[StylePaging]:
+    """``paginate`` on each style in :data:`STYLE_RUNS`, detected automatically."""
+    size = settings.style_page_size
+    pages = -(-STYLE_RECORDS // size)
+    out = []
+    with Client(sb.styles_url, sb.token) as client:
+        for name, path, params, size_param, concurrent in STYLE_RUNS:
+            query = {**params, size_param: size}
+
+            def fetch(workers: int, path: str = path, query: dict[str, Any] = query) -> Any:
+                return client.paginate(path, query, workers=workers, progress=False)
+
+            fetch(WORKERS)  # warm: connections, the sandbox's first-use costs
+            seconds, frame = _timed(lambda: fetch(WORKERS))
+            _check_rows(frame, STYLE_RECORDS, name)
+            if frame.attrs["paging"]["pages"] != pages:
+                raise RuntimeError(
+                    f"{name}: {frame.attrs['paging']['pages']} pages, expected {pages}"
+                )
+            one_s = _timed(lambda: fetch(1))[0] if concurrent else None
+            bound = pages * sb.latency / (WORKERS if concurrent else 1)
+            out.append(StylePaging(name, pages, concurrent, seconds, one_s, bound))
+    return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import imports
@@ -59,11 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = parse_args(argv)
     settings = measure.QUICK if args.quick else measure.FULL
+    # The runs fetch a set number of pages on purpose: paginate's "incomplete" warning is noise here.
+    warnings.filterwarnings("ignore", message="paginate returned", category=UserWarning)
     args.out.mkdir(parents=True, exist_ok=True)
 
     with (
         sandbox.start(latency=measure.LATENCY, rate_limit=measure.SANDBOX_RATE) as slow,
         sandbox.start() as fast,
+        sandbox.start(latency=measure.LATENCY) as styles,
     ):
         step("warming up")
         measure.warm_up(slow, settings)
@@ -72,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         paging = measure.paging(slow, settings)
         step(f"cached re-run of {settings.cache_pages} pages")
         cache = measure.cache_rerun(slow, settings)
+        step("paging styles (Link, offset, cursor, next URL, last id)")
+        style_runs = measure.paging_styles(styles, settings)
         step(f"per-request overhead, {settings.overhead_calls} calls each")
         overhead = measure.overhead(fast, settings)
         step(f"converting {settings.records:,} records")
@@ -80,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     import_cost = imports.import_cost(settings)
 
     step("writing the table and the chart")
-    results = report.Results(paging, overhead, conversion, cache, import_cost)
+    results = report.Results(
+        paging, overhead, conversion, cache, import_cost, styles=tuple(style_runs)
+    )
     mode = "quick" if args.quick else "full"
     header = [
         f"## bearerkit benchmark ({mode})",

@@ -35,9 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbclient import NotebookClient
-
 from harness import CASSETTES, kernel_env
+from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent
 REPO = NOTEBOOKS.parent
@@ -47,7 +46,6 @@ FOOTER_ID = "navigation-footer"
 FOOTER_TAG = "navigation"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-TQDM_TEXT = re.compile(r"\d+%\|")
 BAR_WIDTH = 10  # characters of a finished tqdm text bar, as tqdm draws it in a notebook
 
 
@@ -127,32 +125,39 @@ def widget_state(nb: nbformat.NotebookNode) -> dict[str, Any]:
 def finish_progress_bars(nb: nbformat.NotebookNode) -> None:
     """Store each tqdm bar's text as the saved widget state shows it: finished.
 
-    tqdm's notebook bar is displayed once, when it starts, so its text/plain says 0%;
-    its widget models are updated to the end and saved by nbclient.
+    tqdm's notebook bar is displayed once, when it starts, so its text/plain says 0%
+    (or "1page" when the total was not known yet); its widget models are updated to
+    the end and saved by nbclient.
     """
     state = widget_state(nb)
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if WIDGET_VIEW not in data or not TQDM_TEXT.search(data.get("text/plain", "")):
-                continue
-            text = _bar_text(state, data[WIDGET_VIEW]["model_id"])
-            if text is not None:
-                data["text/plain"] = text
+            if WIDGET_VIEW in data:
+                text = _bar_text(state, data[WIDGET_VIEW]["model_id"])
+                if text is not None:
+                    data["text/plain"] = text
 
 
 def _bar_text(state: dict[str, Any], model_id: str) -> str | None:
-    """tqdm's text for the bar whose box is ``model_id``: label | bar | counts."""
-    box = state.get(model_id, {}).get("state", {})
-    children = [c.removeprefix("IPY_MODEL_") for c in box.get("children", [])]
-    if len(children) != 3:
+    """tqdm's text for the bar whose box is ``model_id`` (label | bar | counts), else None."""
+    box = state.get(model_id, {})
+    children = [c.removeprefix("IPY_MODEL_") for c in box.get("state", {}).get("children", [])]
+    names = [state.get(c, {}).get("model_name") for c in children]
+    if box.get("model_name") != "HBoxModel" or names[1:2] != ["FloatProgressModel"]:
         return None
-    left, bar, right = (state.get(c, {}).get("state", {}) for c in children)
+    if names != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+        return None
+    left, bar, right = (state[c]["state"] for c in children)
     if not bar.get("max"):
         return None
     filled = round(BAR_WIDTH * min(bar.get("value", 0) / bar["max"], 1.0))
     drawn = "█" * filled + " " * (BAR_WIDTH - filled)
-    return f"{html.unescape(left.get('value', ''))}|{drawn}|{html.unescape(right.get('value', ''))}"
+    # tqdm pads with figure spaces (U+2007) in HTML; its text bar uses plain ones.
+    label, counts = (
+        html.unescape(part.get("value", "")).replace("\u2007", " ") for part in (left, right)
+    )
+    return f"{label}|{drawn}|{counts}"
 
 
 def stable_widget_ids(nb: nbformat.NotebookNode, seed: str) -> nbformat.NotebookNode:

@@ -31,6 +31,11 @@ ROW_NAMES = (
     "cached re-run",
     "cached re-run, new Client",
     "import cost",
+    "paging style: Link with last (GitHub)",
+    "paging style: offset + total",
+    "paging style: cursor (Slack)",
+    "paging style: next URL (Spotify)",
+    "paging style: last id (Stripe)",
 )
 
 

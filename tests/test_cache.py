@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import requests
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 import bearerkit as bk
 from bearerkit.cache import default_cache_path
@@ -73,13 +78,23 @@ def test_post_is_not_cached(server: HTTPServer, tmp_path: Path) -> None:
 
 
 def test_expiry(server: HTTPServer, tmp_path: Path) -> None:
+    # requests-cache reads the wall clock itself (datetime.now in its expiry code) and
+    # takes no clock argument, so instead of sleeping the test moves the stored entry's
+    # expiry into the past through the backend.
     with bk.Client(
-        server.url_for("/3"), FAKE_TOKEN, cache=tmp_path / "c.sqlite", cache_expire_after=1
+        server.url_for("/3"), FAKE_TOKEN, cache=tmp_path / "c.sqlite", cache_expire_after=60
     ) as c:
         c.get("genre/movie/list")
         assert c.response("GET", "genre/movie/list").from_cache
-        time.sleep(1.2)
+        responses = c.session.cache.responses  # type: ignore[attr-defined]
+        (key,) = list(responses.keys())
+        stored = responses[key]
+        lifetime = (stored.expires - stored.created_at).total_seconds()
+        assert 59 <= lifetime <= 61  # the configured expiry
+        stored.expires = datetime.now(timezone.utc) - timedelta(seconds=1)
+        responses[key] = stored
         assert not c.response("GET", "genre/movie/list").from_cache
+        assert c.response("GET", "genre/movie/list").from_cache
     assert len(server.log) == 2
 
 
@@ -99,6 +114,7 @@ def test_cache_true_uses_the_per_user_cache_dir(
         c.get("genre/movie/list")
     assert default_cache_path().is_relative_to(tmp_path / "xdg")
     assert default_cache_path().exists()
+    assert stat.S_IMODE(default_cache_path().parent.stat().st_mode) == 0o700
 
 
 def test_cached_answers_do_not_wait_for_the_rate_limiter(
@@ -114,19 +130,168 @@ def test_cached_answers_do_not_wait_for_the_rate_limiter(
         assert time.monotonic() - started < 1.5  # five uncached calls would need >= 2.5 s
 
 
-def test_cache_key_ignores_query_order_and_credentials() -> None:
+def test_cache_key_ignores_query_order_and_keys_by_credential() -> None:
     import requests
 
-    from bearerkit.cache import CREDENTIAL_NAMES, cache_key
+    from bearerkit.cache import CacheKey
 
-    def key(url: str, method: str = "GET") -> str:
-        return cache_key(requests.Request(method, url).prepare(), CREDENTIAL_NAMES)
+    key_fn = CacheKey(b"k" * 32)
+
+    def key(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> str:
+        return key_fn(requests.Request(method, url, headers=headers).prepare())
 
     base = "http://127.0.0.1:1/3/discover/movie"
     assert key(f"{base}?page=1&language=de") == key(f"{base}?language=de&page=1")
-    assert key(f"{base}?page=1&api_key=abc") == key(f"{base}?page=1")
     assert key(f"{base}?page=1") != key(f"{base}?page=2")
     assert key(f"{base}?page=1") != key(f"{base}?page=1", method="POST")
+    # the credential is part of the key, whether a header or a query value...
+    assert key(f"{base}?page=1&api_key=aaaa") != key(f"{base}?page=1&api_key=bbbb")
+    assert key(f"{base}?page=1&api_key=aaaa") != key(f"{base}?page=1")
+    bearer = {"Authorization": f"Bearer {FAKE_TOKEN}"}
+    assert key(base, headers=bearer) != key(base, headers={"Authorization": "Bearer other"})
+    assert key(base, headers=bearer) == key(base, headers={"authorization": f"Bearer {FAKE_TOKEN}"})
+    assert key(base, headers={"X-API-Key": "one1"}) != key(base, headers={"X-API-Key": "two2"})
+    # ...hashed with the cache's own secret: another secret gives other keys
+    other = CacheKey(b"o" * 32)(requests.Request("GET", base, headers=bearer).prepare())
+    assert other != key(base, headers=bearer)
+    assert FAKE_TOKEN not in repr(key_fn)
+
+
+def _account_server(server: HTTPServer, tokens: dict[str, str]) -> None:
+    """/3/account answers with the user a token belongs to, 401 for any other token."""
+
+    def account(request: Request) -> Response:
+        user = tokens.get((request.headers.get("Authorization") or "").removeprefix("Bearer "))
+        if user is None:
+            return Response(json.dumps({"status_message": "Invalid token"}), status=401)
+        return Response(json.dumps({"user": user}), content_type="application/json")
+
+    server.expect_request("/3/account").respond_with_handler(account)
+
+
+def test_two_tokens_on_one_cache_file_do_not_see_each_others_answers(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    other_token = FAKE_TOKEN[::-1]
+    _account_server(server, {FAKE_TOKEN: "alice", other_token: "bob"})
+    path = tmp_path / "shared.sqlite"
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=path) as alice:
+        assert alice.get("account") == {"user": "alice"}
+        assert alice.response("GET", "account").from_cache  # cached for alice...
+    with bk.Client(server.url_for("/3"), other_token, cache=path) as bob:
+        assert bob.get("account") == {"user": "bob"}  # ...but not handed to bob
+        assert bob.response("GET", "account").from_cache
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=path) as alice_again:
+        assert alice_again.response("GET", "account").from_cache
+        assert alice_again.get("account") == {"user": "alice"}
+    assert len(server.log) == 2
+
+
+def test_a_wrong_token_does_not_get_the_cached_success(server: HTTPServer, tmp_path: Path) -> None:
+    _account_server(server, {FAKE_TOKEN: "alice"})
+    path = tmp_path / "shared.sqlite"
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=path) as right:
+        right.get("account")
+    with (
+        bk.Client(server.url_for("/3"), "wrong-token-canary-1234", cache=path) as wrong,
+        pytest.raises(bk.AuthError),
+    ):
+        wrong.get("account")
+
+
+def test_auth_objects_are_kept_apart_too(server: HTTPServer, tmp_path: Path) -> None:
+    _account_server(server, {"tok-a-canary": "alice", "tok-b-canary": "bob"})
+
+    class Fixed(requests.auth.AuthBase):
+        def __init__(self, token: str) -> None:
+            self.token = token
+
+        def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+            r.headers["Authorization"] = f"Bearer {self.token}"
+            return r
+
+    path = tmp_path / "shared.sqlite"
+    with bk.Client(server.url_for("/3"), auth=Fixed("tok-a-canary"), cache=path) as a:
+        assert a.get("account") == {"user": "alice"}
+    with bk.Client(server.url_for("/3"), auth=Fixed("tok-b-canary"), cache=path) as b:
+        assert b.get("account") == {"user": "bob"}
+    raw = _file_bytes(tmp_path)
+    assert b"tok-a-canary" not in raw and b"tok-b-canary" not in raw
+
+
+def _file_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in folder.iterdir() if p.is_file())
+
+
+def test_no_token_on_disk_after_a_same_host_redirect(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/3/old").respond_with_data(
+        "", status=302, headers={"Location": server.url_for("/3/genre/movie/list")}
+    )
+    path = tmp_path / "c.sqlite"
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=path) as c:
+        response = c.response("GET", "old")
+        assert response.history  # the redirect was followed, with the token (same host)
+        assert c.response("GET", "old").from_cache
+    assert [req.headers.get("Authorization") for req, _ in server.log] == [
+        f"Bearer {FAKE_TOKEN}"
+    ] * 2
+    raw = _file_bytes(tmp_path)
+    assert _rows(path) >= 1 and b"Location" in raw  # the redirect chain was stored...
+    assert FAKE_TOKEN.encode() not in raw and FAKE_TOKEN[-12:].encode() not in raw
+    assert b"Bearer" not in raw  # ...with every request's Authorization masked
+
+
+def test_no_token_on_disk_after_a_401_retry(server: HTTPServer, tmp_path: Path) -> None:
+    first, second = "first-canary-TOKEN-7f3a9c", "second-canary-TOKEN-2b8e1d"
+    _account_server(server, {second: "alice"})
+
+    class RenewOn401(requests.auth.AuthBase):
+        """Re-sends once after a 401 with a new token, as HTTPDigestAuth re-sends."""
+
+        def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+            r.headers["authorization"] = f"Bearer {first}"  # lower case: masked all the same
+            r.register_hook("response", self.handle_401)
+            return r
+
+        def handle_401(self, r: requests.Response, **kwargs: object) -> requests.Response:
+            if r.status_code != 401:
+                return r
+            _ = r.content
+            prep = r.request.copy()
+            prep.headers["authorization"] = f"Bearer {second}"
+            retry = r.connection.send(prep, **kwargs)  # type: ignore[attr-defined]
+            retry.history.append(r)
+            retry.request = prep
+            return retry
+
+    path = tmp_path / "c.sqlite"
+    with bk.Client(server.url_for("/3"), auth=RenewOn401(), cache=path) as c:
+        assert c.get("account") == {"user": "alice"}
+    assert len(server.log) == 2
+    raw = _file_bytes(tmp_path)
+    assert _rows(path) == 1 and b"401" in raw  # stored with the 401 in its history...
+    assert first.encode() not in raw and second.encode() not in raw
+    assert b"Bearer" not in raw  # ...and neither attempt's token
+
+
+def test_cache_files_are_readable_by_the_owner_only(server: HTTPServer, tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=path) as c:
+        c.get("genre/movie/list")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    key_file = tmp_path / "c.sqlite.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # an existing, too open file is tightened; the key survives, so the entry still hits
+    path.chmod(0o644)
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=path) as c:
+        assert c.response("GET", "genre/movie/list").from_cache
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_path_without_suffix_gets_sqlite(server: HTTPServer, tmp_path: Path) -> None:
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN, cache=tmp_path / "mycache") as c:
+        c.get("genre/movie/list")
+    assert stat.S_IMODE((tmp_path / "mycache.sqlite").stat().st_mode) == 0o600
 
 
 def test_cached_paginate_sends_nothing_and_keeps_page_order(tmp_path: Path) -> None:

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from bearerkit import cli
+from bearerkit.tmdb_kinds import DEFAULT_LANGUAGE
+
 from .conftest import FAKE_TOKEN
 
 
@@ -106,10 +109,11 @@ def test_bad_token_is_one_line_and_exit_1(clean_env: Path, shared_sandbox) -> No
     assert FAKE_TOKEN not in out.stderr + out.stdout
 
 
-def test_no_sandbox_without_token_exit_1(clean_env: Path) -> None:
-    out = run("genres", "--no-sandbox", cwd=clean_env)
+def test_backend_tmdb_without_token_exit_1(clean_env: Path) -> None:
+    out = run("genres", "--backend", "tmdb", cwd=clean_env)
     assert out.returncode == 1
-    assert ".env" in out.stderr and "Traceback" not in out.stderr
+    assert out.stderr.startswith("bearerkit: error: TMDB_TOKEN")
+    assert ".env" in out.stderr and out.stderr.count("\n") == 1
 
 
 def test_unknown_genre_is_a_usage_error(clean_env: Path) -> None:
@@ -166,3 +170,123 @@ def test_sandbox_command_serves_until_interrupted(clean_env: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# -- in process: bad values, unwritable outputs, errors (one line each, never a traceback) --
+def main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.startswith("bearerkit: error:")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "99999", "1799", "2201", "nineteen", "1999.5"])
+def test_absurd_years_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], shared_sandbox, year: str
+) -> None:  # type: ignore[no-untyped-def]
+    shared_sandbox.clear_log()
+    with pytest.raises(SystemExit) as info:
+        cli.main(["discover", "--backend", "sandbox", f"--year={year}"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --year: must be a year" in err and "Traceback" not in err
+    assert shared_sandbox.request_log == []  # refused before any request
+
+
+@pytest.mark.parametrize("kind, field", [("movie", "release_date"), ("tv", "first_air_date")])
+def test_year_filters_by_the_kinds_date(
+    capsys: pytest.CaptureFixture[str], kind: str, field: str
+) -> None:
+    code, out, err = main(
+        capsys, "discover", "--kind", kind, "--year", "2001", "--pages", "3", "--format", "csv"
+    )
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and all(r[field].startswith("2001-") for r in rows)
+    assert ("title" if kind == "movie" else "name") in rows[0]
+
+
+def test_output_to_a_missing_folder(capsys: pytest.CaptureFixture[str], clean_env: Path) -> None:
+    target = clean_env / "no" / "such" / "genres.csv"
+    code, out, err = main(capsys, "genres", "--output", str(target))
+    assert code == 2 and out == ""
+    assert "does not exist" in one_error_line(err)
+    assert "sandbox" not in err  # refused before connecting
+    assert not target.parent.exists()
+
+
+def test_output_to_a_folder(capsys: pytest.CaptureFixture[str], clean_env: Path) -> None:
+    code, _, err = main(capsys, "discover", "--output", str(clean_env))
+    assert code == 2
+    assert "is a folder" in one_error_line(err)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only file")
+def test_output_to_a_read_only_file(capsys: pytest.CaptureFixture[str], clean_env: Path) -> None:
+    target = clean_env / "locked.csv"
+    target.write_text("keep me")
+    target.chmod(0o444)
+    code, _, err = main(capsys, "genres", "--output", str(target))
+    assert code == 2
+    assert "not writable" in one_error_line(err)
+    assert target.read_text() == "keep me"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_that_fails_while_writing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = main(capsys, "genres", "--backend", "sandbox", "--output", "/dev/full")
+    assert code == 2
+    assert "cannot write --output /dev/full: No space left on device" in one_error_line(err)
+
+
+@pytest.mark.parametrize(
+    "env_text, said",
+    [
+        (None, "no .env file was found"),
+        ("TMDB_TOKEN=paste-your-tmdb-read-access-token-here\n", "placeholder"),
+        ('TMDB_TOKEN="two words"\n', "whitespace"),
+    ],
+)
+def test_token_errors_are_one_line_exit_1(
+    capsys: pytest.CaptureFixture[str], clean_env: Path, env_text: str | None, said: str
+) -> None:
+    if env_text is not None:
+        (clean_env / ".env").write_text(env_text)
+    code, out, err = main(capsys, "genres", "--backend", "tmdb")
+    assert code == 1 and out == ""
+    assert said in one_error_line(err)
+
+
+def test_an_unexpected_error_is_still_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bearerkit.tmdb import TMDB
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the genre table is on fire\nsecond line")
+
+    monkeypatch.setattr(TMDB, "genre_table", broken)
+    code, _, err = main(capsys, "genres", "--backend", "sandbox")
+    assert code == 1
+    line = one_error_line(err)
+    assert (
+        line == "bearerkit: error: unexpected RuntimeError: the genre table is on fire second line"
+    )
+
+
+def test_defaults_come_from_the_tmdb_vocabulary(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = cli.build_parser()
+    genres = parser.parse_args(["genres"])
+    assert genres.backend == "auto"
+    code, out, _ = main(capsys, "genres", "--backend", "sandbox", "--format", "csv")
+    assert code == 0 and out.startswith(f"id,name_{DEFAULT_LANGUAGE},movie,tv")
+    code, out, _ = main(
+        capsys, "discover", "--kind", "tv", "--backend", "sandbox", "--format", "csv"
+    )
+    assert out.splitlines()[0] == "id,name,first_air_date,vote_average,genres"

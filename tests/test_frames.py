@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from bearerkit.errors import RecordPathError
-from bearerkit.frames import find_records, to_frame, typed
+from bearerkit.frames import find_records, locate_records, lookup, to_frame, typed
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,40 @@ def test_typed_dates_with_blanks() -> None:
     )
     assert str(df["release_date"].dtype).startswith("datetime64")
     assert df["release_date"].isna().tolist() == [False, True, True]
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "records"),
+    [
+        ({"tracks": {"items": [{"id": 1}], "next": None}}, "tracks.items", [{"id": 1}]),  # Spotify
+        ({"ok": True, "members": [{"id": 1}], "response_metadata": {}}, "members", [{"id": 1}]),
+        ({"value": [{"id": 1}], "@odata.nextLink": "u"}, "value", [{"id": 1}]),  # Graph
+        ({"data": [{"id": 1}], "includes": {"users": [{"id": 9}]}}, "data", [{"id": 1}]),  # X
+        ({"results": [], "page": 7}, "results", []),  # an empty last page is no rows
+        ({"tracks": {"items": [], "next": None}}, "tracks.items", []),
+        ({"data": [{"id": 1}], "errors": [{"x": 1}]}, "data", [{"id": 1}]),  # known name wins
+        ([{"id": 1}], None, [{"id": 1}]),
+    ],
+)
+def test_locate_records_two_levels_deep(data: object, path: str | None, records: object) -> None:
+    assert locate_records(data) == (path, records)
+    assert find_records(data) == records
+
+
+def test_locate_records_ambiguous_nested_lists_give_one_row() -> None:
+    data = {"tracks": {"items": [{"id": 1}]}, "artists": {"items": [{"id": 2}]}}
+    assert locate_records(data) == (None, [data])
+
+
+def test_lookup_dotted_paths_and_keys_with_dots() -> None:
+    body = {"meta": {"next_token": "t"}, "@odata.nextLink": "u", "a": {"b.c": {"d": 1}}}
+    assert lookup(body, "meta.next_token") == "t"
+    assert lookup(body, "@odata.nextLink") == "u"
+    assert lookup(body, "a.b.c.d") == 1
+    assert lookup(body, "meta.missing", "default") == "default"
+    assert lookup([1, 2], "x") is None
+
+
+def test_null_records_are_an_empty_page() -> None:
+    assert find_records({"results": None}, "results") == []
+    assert to_frame({"results": None}, "results").empty

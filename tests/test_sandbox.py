@@ -216,9 +216,24 @@ def test_auth_is_checked_before_routing(http: requests.Session, sb: sandbox.Sand
     assert (known.status_code, known.json()) == (404, NOT_FOUND)
 
 
-def test_paths_outside_3_are_not_found(http: requests.Session, sb: sandbox.Sandbox) -> None:
-    response = http.get(f"{sb.root_url}/4/list/1", timeout=10)
+@pytest.mark.parametrize("path", ["/5/list/1", "/30/genre/movie/list", "/stylesheet", "/"])
+def test_paths_outside_the_api_roots_are_not_found(
+    http: requests.Session, sb: sandbox.Sandbox, path: str
+) -> None:
+    response = http.get(f"{sb.root_url}{path}", timeout=10)
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+@pytest.mark.parametrize("root", ["/3/", "/4/list/1", "/styles/github/items", "/ratelimit/x"])
+def test_every_api_root_wants_the_token(sb: sandbox.Sandbox, root: str) -> None:
+    response = requests.get(f"{sb.root_url}{root}", timeout=10)
+    assert (response.status_code, response.json()) == (401, INVALID_KEY)
+
+
+def test_root_urls_of_the_other_apis(sb: sandbox.Sandbox) -> None:
+    assert sb.v4_url == f"{sb.root_url}/4"
+    assert sb.styles_url == f"{sb.root_url}/styles"
+    assert sb.ratelimit_url == f"{sb.root_url}/ratelimit"
 
 
 def test_wrong_method_on_a_known_path_is_not_found(

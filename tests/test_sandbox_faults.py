@@ -533,7 +533,10 @@ def test_serve_forever_cli_prints_credentials_and_stops_on_ctrl_c() -> None:
             if sep:
                 lines[key.strip()] = value.strip()
         url, token = lines["API base URL"], lines["Bearer token"]
-        assert lines["OAuth token URL"] == url.removesuffix("/3") + "/oauth/token"
+        root = url.removesuffix("/3")
+        assert lines["OAuth token URL"] == root + "/oauth/token"
+        assert lines["v4 lists"] == root + "/4/list"
+        assert lines["Paging styles"].startswith(root + "/styles/github/items")
         assert lines["client_id"] and lines["client_secret"]
         response = requests.get(
             f"{url}/authentication", headers={"Authorization": f"Bearer {token}"}, timeout=10

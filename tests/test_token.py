@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 from pathlib import Path
 
 import pytest
 
 import bearerkit as bk
-from bearerkit.token import PLACEHOLDER, env_value, find_env_file
+from bearerkit.shapes import PLACEHOLDER
+from bearerkit.token import ENV_FILE_VARIABLE, env_value, find_env_file
 
 from .conftest import FAKE_TOKEN, FAKE_V3_KEY
 
@@ -148,3 +150,153 @@ def test_env_value_reads_env_then_file(clean_env: Path, monkeypatch: pytest.Monk
     assert env_value("TMDB_BASE_URL") == "http://127.0.0.1:9/3"
     monkeypatch.setenv("TMDB_BASE_URL", "http://localhost:1/3")
     assert env_value("TMDB_BASE_URL") == "http://localhost:1/3"
+
+
+# -- Token.parse ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "raw",
+    [FAKE_TOKEN, f'"{FAKE_TOKEN}"', f"'{FAKE_TOKEN}'", f"  {FAKE_TOKEN}\n", f"Bearer {FAKE_TOKEN}"],
+)
+def test_parse_strips_quotes_whitespace_and_bearer(raw: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        token = bk.Token.parse(raw, source="pasted")
+    assert token.value == FAKE_TOKEN
+    assert token.source == "pasted"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "missing"),
+        (PLACEHOLDER, "placeholder"),
+        ("<your token>", "placeholder"),
+        ("YOUR_BEARER_TOKEN", "placeholder"),
+        ("abc def-canary", "malformed"),
+    ],
+)
+def test_parse_refuses(raw: str, reason: str) -> None:
+    with pytest.raises(bk.TokenError) as info:
+        bk.Token.parse(raw, source="pasted")
+    assert info.value.reason == reason
+    assert "pasted" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [
+        ("\u201c", "LEFT DOUBLE QUOTATION MARK"),
+        ("\u2019", "RIGHT SINGLE QUOTATION MARK"),
+        ("\u200b", "ZERO WIDTH SPACE"),
+        ("\u00e9", "LATIN SMALL LETTER E WITH ACUTE"),
+        ("\x07", "U+0007"),
+    ],
+)
+def test_env_token_with_a_character_a_header_cannot_carry(
+    clean_env: Path, char: str, name: str
+) -> None:
+    value = FAKE_TOKEN[:10] + char + FAKE_TOKEN[10:]
+    write_env(clean_env, f"TMDB_TOKEN={value}\n")
+    with pytest.raises(bk.TokenError) as info:
+        bk.load_token()
+    message = str(info.value)
+    assert info.value.reason == "malformed"
+    assert name in message and "position 11" in message
+    assert str(clean_env / ".env") in message
+    assert FAKE_TOKEN[:10] not in message and FAKE_TOKEN[10:] not in message
+
+
+def test_curly_quotes_around_the_token(clean_env: Path) -> None:
+    write_env(clean_env, f"TMDB_TOKEN=\u201c{FAKE_TOKEN}\u201d\n")
+    with pytest.raises(bk.TokenError, match="LEFT DOUBLE QUOTATION MARK.*position 1"):
+        bk.load_token()
+
+
+def test_client_refuses_a_malformed_token_string() -> None:
+    with pytest.raises(bk.TokenError, match="ZERO WIDTH SPACE"):
+        bk.Client("https://api.example.org", FAKE_TOKEN + "\u200b")
+
+
+# -- .env files that cannot be read -----------------------------------------------
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (f"TMDB_TOKEN={FAKE_TOKEN}\n".encode("utf-16"), "UTF-16"),
+        (f"TMDB_TOKEN={FAKE_TOKEN}\n".encode("utf-16-le"), "UTF-16"),
+        (b"# caf\xe9\nTMDB_TOKEN=" + FAKE_TOKEN.encode() + b"\n", "not valid UTF-8 \\(line 1\\)"),
+    ],
+)
+def test_badly_encoded_env_file(clean_env: Path, data: bytes, expected: str) -> None:
+    (clean_env / ".env").write_bytes(data)
+    with pytest.raises(bk.TokenError, match=expected) as info:
+        bk.load_token()
+    assert "UTF-8" in str(info.value) and str(clean_env / ".env") in str(info.value)
+    assert info.value.reason == "malformed"
+    assert info.value.__context__ is None  # the decode error holds the file's bytes
+
+
+def test_utf8_bom_is_accepted(clean_env: Path) -> None:
+    (clean_env / ".env").write_bytes(b"\xef\xbb\xbfTMDB_TOKEN=" + FAKE_TOKEN.encode() + b"\n")
+    assert bk.load_token().value == FAKE_TOKEN
+
+
+def test_unreadable_env_file(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_env(clean_env, f"TMDB_TOKEN={FAKE_TOKEN}\n")
+    path.chmod(0)
+    if os.geteuid() == 0:  # root reads any file: make the read fail as it would for a user
+        def refuse(self: Path) -> bytes:
+            raise PermissionError(13, "Permission denied", str(self))
+
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+    try:
+        with pytest.raises(bk.TokenError, match="permission denied") as info:
+            bk.load_token()
+    finally:
+        path.chmod(0o600)
+    assert info.value.reason == "unreadable" and str(path) in str(info.value)
+    assert info.value.__context__ is None
+
+
+def test_env_file_that_is_a_folder(clean_env: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder.env"
+    folder.mkdir()
+    from bearerkit.token import read_env_file
+
+    with pytest.raises(bk.TokenError, match="cannot be read") as info:
+        read_env_file(folder)
+    assert info.value.reason == "unreadable"
+
+
+# -- BEARERKIT_ENV_FILE ---------------------------------------------------------------
+def test_env_file_variable_names_the_file(
+    clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_env(clean_env, "TMDB_TOKEN=from-the-nearby-file\n")
+    chosen = tmp_path / "elsewhere.env"
+    chosen.write_text(f"TMDB_TOKEN={FAKE_TOKEN}\n")
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(chosen))
+    assert find_env_file() == chosen
+    assert find_env_file(clean_env) == chosen
+    assert bk.load_token().value == FAKE_TOKEN
+
+
+def test_env_file_variable_pointing_nowhere_means_no_env_file(
+    clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_env(clean_env, f"TMDB_TOKEN={FAKE_TOKEN}\nTMDB_BASE_URL=http://127.0.0.1:9/3\n")
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(tmp_path / "does-not-exist.env"))
+    assert find_env_file() is None
+    assert env_value("TMDB_BASE_URL") is None
+    with pytest.raises(bk.TokenError) as info:
+        bk.load_token()
+    assert ENV_FILE_VARIABLE in str(info.value)
+    assert info.value.reason == "missing"
+
+
+def test_find_env_file_from_a_start_folder(tmp_path: Path) -> None:
+    write_env(tmp_path, "X=1\n")
+    deeper = tmp_path / "a" / "b"
+    deeper.mkdir(parents=True)
+    assert find_env_file(deeper) == tmp_path / ".env"
+    (deeper / "nb.ipynb").write_text("{}")
+    assert find_env_file(deeper / "nb.ipynb") == tmp_path / ".env"

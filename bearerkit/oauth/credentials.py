@@ -30,7 +30,8 @@ from requests.cookies import extract_cookies_to_jar
 
 from bearerkit.auth import check_transport, is_loopback
 from bearerkit.errors import InsecureTransportError, TokenError
-from bearerkit.oauth.exchange import CLIENT_AUTH_METHODS, GrantedToken, TokenExchange, scope_text
+from bearerkit.oauth.answer import GrantedToken
+from bearerkit.oauth.exchange import CLIENT_AUTH_METHODS, TokenExchange, scope_text
 from bearerkit.redact import Secret, mask_url
 from bearerkit.token import env_value
 
@@ -61,6 +62,15 @@ def _origin(url: str | None) -> tuple[str, str, int | None] | None:
     if not parts.hostname:
         return None
     return parts.scheme, parts.hostname.lower(), port
+
+
+def _sendable(value: str) -> bool:
+    """Whether ``value`` can be UTF-8 encoded for the token request (no lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,8 @@ class ClientCredentials(AuthBase):
         timeout: float = 10.0,
         clock: Clock = time.monotonic,
     ) -> None:
+        secret = Secret(client_secret) if isinstance(client_secret, str) else None
+        del client_secret  # only the sealed copy from here on: every check below can raise
         if client_auth not in CLIENT_AUTH_METHODS:
             raise ValueError(f"client_auth must be 'basic' or 'post', not {client_auth!r}")
         parts = urlsplit(token_url) if isinstance(token_url, str) else None
@@ -135,8 +147,16 @@ class ClientCredentials(AuthBase):
             )
         if not isinstance(client_id, str) or not client_id.strip():
             raise TokenError("client_id is empty: pass the client id your provider issued.")
-        if not isinstance(client_secret, str) or not client_secret.strip():
+        if secret is None or not secret.reveal().strip():
             raise TokenError("client_secret is empty: pass the client secret your provider issued.")
+        if not (_sendable(client_id) and _sendable(secret.reveal())):
+            raise TokenError(
+                "client_id or client_secret contains a character that cannot be sent "
+                "(a lone surrogate): copy it again from your provider.",
+                reason="malformed",
+            )
+        if audience is not None and not (isinstance(audience, str) and _sendable(audience)):
+            raise ValueError("audience must be a string")
         scope_text(scope)  # a scope that is neither text nor a list of text fails here
         if not leeway >= 0:  # also rejects NaN
             raise ValueError(f"leeway must be >= 0 seconds, not {leeway!r}")
@@ -151,7 +171,7 @@ class ClientCredentials(AuthBase):
         self.leeway = float(leeway)
         self.timeout = float(timeout)
         self.clock = clock
-        self._client_secret = Secret(client_secret)
+        self._client_secret = secret
         # Named in error messages; from_env() replaces it with the variable names.
         self._credentials_hint = "client_id / client_secret"
         self._lock = threading.Lock()
@@ -206,9 +226,11 @@ class ClientCredentials(AuthBase):
         raise TokenError(message)
 
     def __repr__(self) -> str:
+        # getattr: a verbose traceback may show a half-built object from a refused __init__.
         return (
-            f"<ClientCredentials token_url={mask_url(self.token_url)!r} "
-            f"client_id={self.client_id!r} client_auth={self.client_auth!r}>"
+            f"<ClientCredentials token_url={mask_url(getattr(self, 'token_url', ''))!r} "
+            f"client_id={getattr(self, 'client_id', '')!r} "
+            f"client_auth={getattr(self, 'client_auth', '')!r}>"
         )
 
     def __reduce__(self) -> tuple[object, ...]:
@@ -330,8 +352,7 @@ class ClientCredentials(AuthBase):
             issued = self._issued
             if (
                 issued is None
-                or rejected.headers.get("Authorization")
-                == f"Bearer {issued.access_token.reveal()}"
+                or rejected.headers.get("Authorization") == f"Bearer {issued.access_token.reveal()}"
             ):
                 issued = self._fetch_locked()
             return issued.access_token

@@ -32,13 +32,14 @@ from .paginators import (
 
 __all__ = ["describe_more", "detect", "require_followable", "signs_of_more"]
 
-# Cursor fields in the body and the parameter each API takes them back in. Notion's
-# cursor goes in the JSON body when the endpoint is a POST (its database query).
+# Cursor fields in the body, the parameter each API takes them back in, and the
+# fields that must all be there for the rule to apply (X sends meta.result_count on
+# every page, next_token on all but the last).
 CURSORS = (
-    ("next_cursor", "start_cursor", "has_more"),  # Notion
-    ("response_metadata.next_cursor", "cursor", None),  # Slack
-    ("meta.next_token", "pagination_token", "meta"),  # X API v2 (meta is always there)
-    ("nextPageToken", "pageToken", None),  # Google APIs
+    ("next_cursor", "start_cursor", ("next_cursor", "has_more")),  # Notion
+    ("response_metadata.next_cursor", "cursor", ("response_metadata.next_cursor",)),  # Slack
+    ("meta.next_token", "pagination_token", ("meta.result_count",)),  # X API v2
+    ("nextPageToken", "pageToken", ("nextPageToken",)),  # Google APIs
 )
 # Where bodies put a next-page URL; "<parent>.next" (Spotify's tracks.next) is added
 # from where the records were found.
@@ -100,15 +101,15 @@ def _link(page: Page, *, max_page: int | None) -> Paginator | None:
 
 
 def _cursor(page: Page, *, record_path: str | None) -> Paginator | None:
-    body = page.body
-    for path, param, companion in CURSORS:
-        if _has(body, path) or (companion is not None and _has(body, f"{companion}.result_count")):
-            if companion == "has_more" and not _has(body, "has_more"):
-                continue  # a bare next_cursor is left to signs_of_more
-            value = lookup(body, path)
-            if value is not None and not isinstance(value, str):
-                continue
-            return Cursor(path, param, in_body=page.request.method != "GET" and path == "next_cursor")
+    for path, param, required in CURSORS:
+        if not all(_has(page.body, field) for field in required):
+            continue
+        value = lookup(page.body, path)
+        if value is not None and not isinstance(value, str):
+            continue  # not a cursor this rule knows; signs_of_more will name it
+        # Notion takes the cursor back in the JSON body of its POST queries.
+        in_body = path == "next_cursor" and page.request.method != "GET"
+        return Cursor(path, param, in_body=in_body)
     return None
 
 
@@ -140,7 +141,10 @@ def _page_number(page: Page, *, record_path: str | None, max_page: int | None) -
     for prefix in _where(page.body, record_path):
         if _int(lookup(page.body, prefix + "total_pages")) is not None:
             return PageNumber(total_path=prefix + "total_pages", max_page=max_page)
-        if _has(page.body, prefix + "page") and _int(lookup(page.body, prefix + "total")) is not None:
+        if (
+            _has(page.body, prefix + "page")
+            and _int(lookup(page.body, prefix + "total")) is not None
+        ):
             size = _page_size(page, prefix)
             if size:
                 return PageNumber(total_path=prefix + "total", max_page=max_page, page_size=size)
@@ -149,14 +153,19 @@ def _page_number(page: Page, *, record_path: str | None, max_page: int | None) -
 
 def _offset(page: Page, *, record_path: str | None) -> Paginator | None:
     for prefix in _where(page.body, record_path):
-        if _has(page.body, prefix + "offset") and _int(lookup(page.body, prefix + "total")) is not None:
+        if (
+            _has(page.body, prefix + "offset")
+            and _int(lookup(page.body, prefix + "total")) is not None
+        ):
             size = _page_size(page, prefix)
             if size:
                 return Offset(size, total_path=prefix + "total")
     return None
 
 
-def detect(page: Page, *, record_path: str | None = None, max_page: int | None = None) -> Paginator | None:
+def detect(
+    page: Page, *, record_path: str | None = None, max_page: int | None = None
+) -> Paginator | None:
     """The paginator for the API that sent ``page``, or ``None`` when it shows no paging.
 
     Args:
@@ -185,48 +194,82 @@ def detect(page: Page, *, record_path: str | None = None, max_page: int | None =
     return None
 
 
-def signs_of_more(page: Page, *, record_path: str | None = None) -> str | None:
-    """The field showing that more data exists than ``page`` holds, or ``None``.
+def _signs(page: Page, record_path: str | None) -> list[tuple[str, str, str]]:
+    """Fields showing more data than ``page`` holds: ``(kind, field, shown)`` tuples.
 
-    Checked at the top level and next to the records: a true "more" flag, a non-empty
-    cursor-like field, a record count above the records received.
+    ``kind`` is ``"flag"`` (a true "more" flag), ``"cursor"`` (a non-empty cursor-like
+    field) or ``"total"`` (a record count above the records received).
     """
-    if "next" in links(page.headers):
-        return 'the Link header (rel="next")'
     body = page.body
+    found: list[tuple[str, str, str]] = []
     if not isinstance(body, Mapping):
-        return None
-    for prefix in _where(body, record_path):
+        return found
+    prefixes = [*_where(body, record_path)]
+    prefixes += [f"{key}." for key in ("meta", "pagination", "paging", "page_info", "pageInfo")]
+    for prefix in prefixes:
         for name in MORE_FLAGS:
             if lookup(body, prefix + name) is True:
-                return f"{prefix}{name}: true"
+                found.append(("flag", prefix + name, f"{prefix}{name}: true"))
         for name in CURSOR_FIELDS:
             value = lookup(body, prefix + name)
             if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-                return f"{prefix}{name}: {str(value)[:40]!r}"
+                found.append(("cursor", prefix + name, f"{prefix}{name}: {str(value)[:40]!r}"))
         for name in TOTAL_FIELDS:
             total = _int(lookup(body, prefix + name))
             if total is not None and total > len(page.records):
-                return f"{prefix}{name}: {total} (this page has {len(page.records)} records)"
-    for key in ("meta", "pagination", "paging", "response_metadata", "page_info", "pageInfo"):
-        for name in (*MORE_FLAGS, *CURSOR_FIELDS):
-            value = lookup(body, f"{key}.{name}")
-            if value is True or (isinstance(value, str) and value.strip()):
-                return f"{key}.{name}: {value if value is True else repr(value[:40])}"
-    return None
+                shown = f"{prefix}{name}: {total}, this page has {len(page.records)} records"
+                found.append(("total", prefix + name, shown))
+    return found
+
+
+def signs_of_more(page: Page, *, record_path: str | None = None) -> str | None:
+    """The fields showing that more data exists than ``page`` holds, in words, or ``None``.
+
+    Checked at the top level, next to the records and in ``meta``/``pagination``-like
+    objects: a true "more" flag (``has_more``), a non-empty cursor-like field
+    (``next_cursor``, ``next_token``, ``continuation``...), a record count (``total``...)
+    above the records received, a ``Link`` header with ``rel="next"``.
+    """
+    if "next" in links(page.headers):
+        return 'the Link header (rel="next")'
+    signs = _signs(page, record_path)
+    return "; ".join(shown for _, _, shown in signs) or None
+
+
+def _suggestions(page: Page, signs: list[tuple[str, str, str]], record_path: str | None) -> str:
+    """Paginators that would follow what ``signs`` show, as code to pass."""
+    out = []
+    size = len(page.records) or "<page size>"
+    for kind, name, _ in signs:
+        if kind == "cursor":
+            value = str(lookup(page.body, name))
+            if _looks_like_url(value):
+                out.append(f"bk.paging.NextURL({name!r})")
+            else:
+                out.append(f"bk.paging.Cursor({name!r}, '<the parameter that takes it back>')")
+        elif kind == "flag":
+            out.append(
+                f"bk.paging.LastId('<the parameter that takes the last id>', has_more_path={name!r})"
+            )
+        else:
+            out.append(f"bk.paging.Offset({size}, total_path={name!r})")
+            out.append(f"bk.paging.PageNumber(total_path={name!r}, page_size={size})")
+    unique = list(dict.fromkeys(out))
+    where = f", record_path={record_path!r}" if record_path else ""
+    return " or ".join(f"paginator={s}{where}" for s in unique[:3])
 
 
 def require_followable(page: Page, *, record_path: str | None = None) -> None:
     """Raise :class:`PagingError` when ``page`` shows more data that no paginator follows."""
-    sign = signs_of_more(page, record_path=record_path)
-    if sign is None:
+    signs = _signs(page, record_path)
+    if not signs:
         return
+    shown = "; ".join(text for _, _, text in signs)
     raise PagingError(
-        f"The response shows more data ({sign}) but its paging style is not one "
-        "bearerkit recognises, so only the first page could be returned. Pass a "
-        "paginator: e.g. paginator=bk.paging.Cursor('<cursor field>', '<query parameter>'), "
-        "bk.paging.PageNumber(...), bk.paging.Offset(...), bk.paging.NextURL('<field>') or "
-        "bk.paging.LastId('<parameter>'); or subclass bk.paging.Paginator."
+        f"The response shows more data ({shown}) in a paging style bearerkit does not "
+        "recognise, so paginate stopped rather than return only the first page. Pass a "
+        f"paginator that follows it, e.g. {_suggestions(page, signs, record_path)}; any "
+        "bk.paging paginator, or a subclass of bk.paging.Paginator, works."
     )
 
 

@@ -267,15 +267,15 @@ class Offset(Paginator):
         return sent if sent is not None else 0
 
     def _at(self, page: Page, offset: int) -> PageRequest:
-        return page.request.with_params(
-            **{self.offset_param: offset, self.limit_param: self.limit}
-        )
+        return page.request.with_params(**{self.offset_param: offset, self.limit_param: self.limit})
 
     def plan(self, page: Page) -> list[PageRequest] | None:
         total = _int(lookup(page.body, self.total_path))
         if total is None:
             return None
-        return [self._at(page, k) for k in range(self._offset(page) + self.limit, total, self.limit)]
+        return [
+            self._at(page, k) for k in range(self._offset(page) + self.limit, total, self.limit)
+        ]
 
     def next_request(self, page: Page) -> PageRequest | None:
         total = _int(lookup(page.body, self.total_path))

@@ -1,9 +1,22 @@
-"""A fake TMDB v3 API on 127.0.0.1, for learning and testing without a token or internet.
+"""A fake TMDB API on 127.0.0.1, for learning and testing without a token or internet.
 
 Same paths, JSON shapes, errors and bearer check as api.themoviedb.org, over a
 deterministic generated catalogue, plus an OAuth client-credentials endpoint
 and knobs to inject faults (errors, resets, truncated bodies, HTML pages,
-delays) and a rate limit.
+delays) and a rate limit. Its paths, under ``root_url`` (``http://127.0.0.1:PORT``):
+
+=====================  ==============================================================
+``/3/...``             TMDB v3 (``sb.url``): routes.py, listing.py
+``/4/list...``         TMDB v4 lists, kept in memory (``sb.v4_url``): lists.py
+``/styles/...``        one 57-record dataset paged in twelve styles
+                       (``sb.styles_url``): styles.py, dataset.py
+``/ratelimit/...``     ``/{dialect}/{limit}/{window}/items``: budgets announced in six
+                       rate-limit dialects (``sb.ratelimit_url``): dialects.py
+``/oauth/token``       OAuth 2.0 client credentials (``sb.token_url``): oauth.py
+=====================  ==============================================================
+
+Every path but ``/oauth/token`` wants ``Authorization: Bearer <sb.token>`` (or a
+token ``/oauth/token`` issued) and answers 401 in TMDB's words without it.
 
 Importing this package is cheap: its data files are read on the first start().
 

@@ -23,8 +23,11 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
+from bearerkit.tmdb_kinds import KINDS
+
 T = TypeVar("T")
 Record = dict[str, Any]
+_MOVIE, _TV = KINDS["movie"], KINDS["tv"]  # the field names each kind's records use
 
 CATALOGUE_SEED = 20240601
 # 600 pages of 20: more than TMDB's 500-page ceiling, so the ceiling is reachable.
@@ -176,12 +179,12 @@ def _movie(rng: random.Random, movie_id: int) -> Record:
         "genre_ids": base["genre_ids"],
         "id": movie_id,
         "original_language": language,
-        "original_title": original,
+        _MOVIE.original_title: original,
         "overview": _overview(rng, words),
         "popularity": base["popularity"],
         "poster_path": base["poster_path"],
-        "release_date": base["_date"],
-        "title": title,
+        _MOVIE.date: base["_date"],
+        _MOVIE.title: title,
         "video": rng.random() < 0.01,
         "vote_average": base["vote_average"],
         "vote_count": base["vote_count"],
@@ -198,13 +201,13 @@ def _tv_show(rng: random.Random, tv_id: int) -> Record:
     return {
         "adult": base["adult"],
         "backdrop_path": base["backdrop_path"],
-        "first_air_date": base["_date"],
+        _TV.date: base["_date"],
         "genre_ids": base["genre_ids"],
         "id": tv_id,
-        "name": name,
+        _TV.title: name,
         "origin_country": countries,
         "original_language": language,
-        "original_name": original,
+        _TV.original_title: original,
         "overview": _overview(rng, words),
         "popularity": base["popularity"],
         "poster_path": base["poster_path"],

@@ -7,19 +7,16 @@ A window opens with the first request after the previous one closed; budgets are
 kept per dialect, limit, window and bearer token. Refused requests do not use
 up the budget.
 
-=================  =========================================================  ============
-dialect            announced on every answer                                  when refused
-=================  =========================================================  ============
-github             ``X-RateLimit-Limit/Remaining/Used/Reset`` (epoch seconds)  403
-                   and ``X-RateLimit-Resource: core``
-github429          the same                                                   429
-ietf               ``RateLimit-Limit/Remaining/Reset`` (seconds from now)      429 + Retry-After
-ietf-structured    ``RateLimit: "default";r=R;t=T`` and                        429 + Retry-After
-                   ``RateLimit-Policy: "default";q=L;w=W``
-openai             ``x-ratelimit-limit/remaining/reset-requests``               429
-                   (reset as a duration: ``850ms``, ``1s``, ``6m0s``)
-retry-after        nothing                                                    429 + Retry-After
-=================  =========================================================  ============
+- ``github``: ``X-RateLimit-Limit``, ``-Remaining``, ``-Used``, ``-Reset`` (epoch
+  seconds) and ``X-RateLimit-Resource: core``; refuses with 403.
+- ``github429``: the same; refuses with 429.
+- ``ietf``: ``RateLimit-Limit``, ``-Remaining``, ``-Reset`` (seconds from now);
+  refuses with 429 and ``Retry-After``.
+- ``ietf-structured``: ``RateLimit: "default";r=R;t=T`` and
+  ``RateLimit-Policy: "default";q=L;w=W``; refuses with 429 and ``Retry-After``.
+- ``openai``: ``x-ratelimit-limit-requests``, ``-remaining-requests``,
+  ``-reset-requests`` (a duration: ``850ms``, ``1s``, ``6m0s``); refuses with 429.
+- ``retry-after``: announces nothing; refuses with 429 and ``Retry-After``.
 
 Times are whole seconds rounded up (a reset is never announced early).
 """

@@ -132,14 +132,3 @@ class FaultQueue:
             fault = self._faults.popleft() if self._faults else None
             delay = self._delays.popleft() if self._delays else 0.0
         return fault, delay
-
-    def pending(self) -> int:
-        """Return how many faults are still queued (delays not counted)."""
-        with self._lock:
-            return len(self._faults)
-
-    def clear(self) -> None:
-        """Drop every queued fault and delay."""
-        with self._lock:
-            self._faults.clear()
-            self._delays.clear()

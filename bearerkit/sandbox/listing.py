@@ -15,27 +15,14 @@ from typing import Any
 
 from bearerkit.sandbox import catalogue
 from bearerkit.sandbox.messages import INVALID_PAGE, INVALID_PARAMS
+from bearerkit.tmdb_kinds import FIRST_YEAR, KINDS, LAST_YEAR
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
 
-# sort_by field names TMDB accepts, mapped to the record field they sort on.
-SORT_FIELDS: dict[str, dict[str, str]] = {
-    "movie": {
-        "popularity": "popularity",
-        "vote_average": "vote_average",
-        "vote_count": "vote_count",
-        "primary_release_date": "release_date",
-    },
-    "tv": {
-        "popularity": "popularity",
-        "vote_average": "vote_average",
-        "vote_count": "vote_count",
-        "first_air_date": "first_air_date",
-    },
-}
-DATE_FIELDS = {"release_date", "first_air_date"}
-YEAR_PARAMS = {"movie": "primary_release_year", "tv": "first_air_date_year"}
+# sort_by names both kinds accept, each sorting on the record field of that name;
+# the date sort's name and field differ per kind (tmdb_kinds.KINDS).
+_SORT_SAME_NAME = ("popularity", "vote_average", "vote_count")
 _INTEGER = re.compile(r"[0-9]{1,9}")
 
 GenreFilter = tuple[frozenset[int], ...]  # AND of OR-groups
@@ -61,7 +48,8 @@ def parse_page(value: str | None) -> int:
 def parse_sort(kind: str, value: str | None) -> tuple[str, bool]:
     """Parse ``sort_by`` (default ``popularity.desc``) into (record field, descending)."""
     name, _, direction = (value or "popularity.desc").partition(".")
-    field = SORT_FIELDS[kind].get(name)
+    fields = KINDS[kind]
+    field = name if name in _SORT_SAME_NAME else fields.date if name == fields.date_sort else None
     if field is None or direction not in ("asc", "desc"):
         raise BadQuery(INVALID_PARAMS)
     return field, direction == "desc"
@@ -84,7 +72,7 @@ def parse_year(value: str | None) -> int | None:
     """Parse a year filter (``primary_release_year`` / ``first_air_date_year``)."""
     if value is None or value == "":
         return None
-    if not _INTEGER.fullmatch(value) or not 1800 <= int(value) <= 2200:
+    if not _INTEGER.fullmatch(value) or not FIRST_YEAR <= int(value) <= LAST_YEAR:
         raise BadQuery(INVALID_PARAMS)
     return int(value)
 
@@ -94,7 +82,7 @@ def discover_page(kind: str, query: dict[str, str]) -> dict[str, Any]:
     page = parse_page(query.get("page"))
     field, descending = parse_sort(kind, query.get("sort_by"))
     genres = parse_genres(query.get("with_genres"))
-    year = parse_year(query.get(YEAR_PARAMS[kind]))
+    year = parse_year(query.get(KINDS[kind].year_param))
     return page_of(filtered(kind, field, descending, genres, year), page)
 
 
@@ -132,7 +120,7 @@ def filtered(
     kind: str, field: str, descending: bool, genres: GenreFilter, year: int | None
 ) -> tuple[dict[str, Any], ...]:
     """Return the sorted listing narrowed by genres (AND of OR-groups) and year."""
-    date_field = "release_date" if kind == "movie" else "first_air_date"
+    date_field = KINDS[kind].date
     prefix = f"{year:04d}-" if year is not None else None
     return tuple(
         record

@@ -32,6 +32,7 @@ from bearerkit.sandbox.messages import (
     tmdb_error,
     tmdb_success,
 )
+from bearerkit.tmdb_kinds import KINDS
 
 Handler = Callable[["TmdbApi", Request, "re.Match[str]"], Reply]
 
@@ -169,7 +170,7 @@ def movie_details(record: dict[str, Any], language: str | None) -> dict[str, Any
     names = {g["id"]: g["name"] for g in catalogue.genre_list("movie", language)}
     budget = 0 if rng.random() < 0.4 else 1_000_000 * (1 + int(rng.random() * 200))
     revenue = 0 if budget == 0 else int(budget * rng.random() * 4)
-    released = record["release_date"] != ""
+    released = record[KINDS["movie"].date] != ""
     words = catalogue.load_json("words.json")
     details = {key: value for key, value in record.items() if key != "genre_ids"}
     details.update(

@@ -1,4 +1,4 @@
-"""The same 57 records paged the way thirteen real APIs page them, under ``/styles``.
+"""Ten real APIs' ways of paging, and two generic ones, over the same 57 records.
 
 Each endpoint answers with the shape its API documents (see the README's table
 and ``APIS.md``): where the records sit, how the next page is announced (a
@@ -6,24 +6,24 @@ and ``APIS.md``): where the records sit, how the next page is announced (a
 last page says it is the last. Page sizes default to 10 and are cut to 100.
 Next-page URLs are absolute and keep the request's other query parameters.
 
-==============================================  =====================================
-path (after ``/styles``)                        next page
-==============================================  =====================================
-``GET /github/items?per_page&page``             ``Link`` rel next/last/first/prev
-``GET /huggingface/models?limit&cursor``        ``Link`` rel next only (opaque cursor)
-``GET /spotify/search?q&type=track&limit&offset``  ``tracks.next`` (URL or null)
-``POST /notion/databases/{id}/query``           ``next_cursor``/``has_more`` → body ``start_cursor``
-``GET /notion/users?page_size&start_cursor``    ``next_cursor``/``has_more`` → ``start_cursor``
-``GET /slack/users.list?limit&cursor``          ``response_metadata.next_cursor`` ("" at the end)
-``GET /x/users/{id}/tweets?max_results&pagination_token``  ``meta.next_token`` (absent at the end)
-``GET /stripe/customers?limit&starting_after``  ``has_more`` + last ``data`` id
-``GET /openai/files?limit&after``               ``has_more`` + ``last_id``
-``GET /graph/users?$top&$skiptoken``            ``@odata.nextLink``
-``GET /facebook/posts?limit&after``             ``paging.next`` (and ``paging.cursors``)
-``GET /offset/items?offset&limit``              ``offset`` + ``limit`` < ``total``
-``GET /pages/items?page&per_page``              ``page`` x ``per_page`` < ``total``
-``GET /unknown/items``                          ``continuation`` (no style follows it)
-==============================================  =====================================
+Paths after ``/styles``, and how each announces the next page:
+
+- ``GET /github/items?per_page&page``: ``Link`` rel prev/next/last/first.
+- ``GET /huggingface/models?limit&cursor``: ``Link`` rel next only (opaque cursor).
+- ``GET /spotify/search?q&type=track&limit&offset``: ``tracks.next`` (a URL or null).
+- ``POST /notion/databases/{id}/query`` with ``{"page_size", "start_cursor"}``:
+  ``next_cursor`` and ``has_more``; ``GET /notion/users?page_size&start_cursor`` likewise.
+- ``GET /slack/users.list?limit&cursor``: ``response_metadata.next_cursor`` ("" at the end).
+- ``GET /x/users/{id}/tweets?max_results&pagination_token``: ``meta.next_token``
+  (absent at the end).
+- ``GET /stripe/customers?limit&starting_after``: ``has_more``; ids ``cus_0001``...
+- ``GET /openai/files?limit&after``: ``has_more`` and ``last_id``; ids ``file-0001``...
+- ``GET /graph/users?$top&$skiptoken``: ``@odata.nextLink``.
+- ``GET /facebook/posts?limit&after``: ``paging.next`` and ``paging.cursors``.
+- ``GET /offset/items?offset&limit``: ``offset``, ``limit`` and ``total``.
+- ``GET /pages/items?page&per_page``: ``page``, ``per_page`` and ``total`` (no page count).
+- ``GET /unknown/items``: ``has_more`` and ``continuation``, always the same first ten
+  (a scheme no detection should follow).
 """
 
 from __future__ import annotations

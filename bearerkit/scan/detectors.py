@@ -6,9 +6,9 @@ surest hit where two overlap, and drops placeholders, allow-listed values and li
 with an allow marker. The token shapes themselves live in :mod:`bearerkit.shapes`;
 see :mod:`bearerkit.scan` for what is caught and what is not, on purpose.
 
-Every pattern here starts with a literal and repeats one character class at a
-time, so a scan takes time linear in the text (a run of ``eyJ`` cannot make it
-backtrack); what a lookbehind would cost is checked in Python instead.
+Every pattern starts with a literal (a JWT only where a run of token characters
+starts) and repeats one character class at a time, so a scan takes time linear in
+the text: a run of ``eyJ`` cannot make it backtrack quadratically.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ _V3_KEY_IN_TEXT = re.compile(
 )
 _V3_KEY_NAME = re.compile(rf"(?i){_KEY_NAME}$")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Escape sequences as JSON, YAML and Python write them: "\nghp_..." must not glue the
+# "n" onto the token's start. Blanked out with as many spaces, so offsets stay put.
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[nrtbf])")
 _NEWLINE = re.compile(r"\n")
 _MIN_BEARER = 20
 _MIN_ENV_VALUE = 8
@@ -126,11 +129,14 @@ class Detector:
         if not hits:
             return
         line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        allowed: dict[int, bool] = {}  # per line, so many hits on one long line cost once
         for hit in hits:
             index = bisect.bisect_right(line_starts, hit.start) - 1
-            end = text.find("\n", hit.start)
-            line = text[line_starts[index] : len(text) if end < 0 else end]
-            if not any(marker in line for marker in ALLOW_MARKERS):
+            if index not in allowed:
+                end = text.find("\n", hit.start)
+                line = text[line_starts[index] : len(text) if end < 0 else end]
+                allowed[index] = any(marker in line for marker in ALLOW_MARKERS)
+            if not allowed[index]:
                 yield index + 1, hit
 
     def tree(self, obj: Any) -> Iterator[Hit]:
@@ -145,13 +151,22 @@ class Detector:
                 yield hit
 
     def _hits(self, text: str) -> list[Hit]:
-        hits = [*self._env_hits(text), *_shape_hits(text), *_bearer_hits(text)]
+        plain = _ESCAPE.sub(lambda m: " " * len(m.group()), text) if "\\" in text else text
+        hits = [*self._env_hits(text), *_shape_hits(plain), *_bearer_hits(plain)]
+        # Surest first; a hit overlapping one already chosen is dropped. The chosen spans
+        # do not overlap, so a sorted list and its two neighbours answer in log time.
+        starts: list[int] = []
+        ends: list[int] = []
         chosen: list[Hit] = []
         for hit in sorted(hits, key=lambda h: (_PRIORITY.get(h.kind, 2), h.start)):
-            overlaps = any(hit.start < c.end and c.start < hit.end for c in chosen)
-            if not overlaps and self._reportable(hit.secret):
-                chosen.append(hit)
-        return sorted(chosen, key=lambda h: h.start)
+            i = bisect.bisect_left(starts, hit.start)
+            if (i > 0 and ends[i - 1] > hit.start) or (i < len(starts) and starts[i] < hit.end):
+                continue
+            if self._reportable(hit.secret):
+                starts.insert(i, hit.start)
+                ends.insert(i, hit.end)
+                chosen.insert(i, hit)
+        return chosen
 
     def _env_hits(self, text: str) -> Iterator[Hit]:
         if self._env_re is None:

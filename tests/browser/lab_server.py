@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from .environment import notebook_kernel_env
+
 # Lab-wide setting overrides (LabApp.app_settings_dir/overrides.json):
 # - no news/update popup over the notebook;
 # - no autosave, which would write browser outputs back into the repository's notebooks;
@@ -35,8 +37,6 @@ LAB_OVERRIDES: dict[str, dict[str, Any]] = {
     "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
 }
 
-# Settings the kernels must not inherit from the developer's shell.
-SCRUBBED_PREFIXES = ("TMDB_", "OAUTH_", "BEARERKIT_")
 STARTUP_TIMEOUT = 60.0  # seconds; JupyterLab is usually ready in about 2 s
 STOP_TIMEOUT = 15.0  # seconds for a clean SIGTERM shutdown before SIGKILL
 REST_TIMEOUT = 10.0  # seconds per REST call to the local server
@@ -55,12 +55,12 @@ def free_port() -> int:
 def lab_environment(state_dir: Path) -> dict[str, str]:
     """Return the environment for the server and its kernels.
 
-    No ``TMDB_*``/``OAUTH_*``/``BEARERKIT_*`` variables (as in tests/conftest.py: the
-    notebooks must fall back to the embedded sandbox); Jupyter's
+    The tutorial harness (notebooks/harness.py): no ``TMDB_*``/``OAUTH_*``/``BEARERKIT_*``
+    variables, no ``.env`` found, cassettes replay only, as under nbval; Jupyter's
     per-user config, data and runtime dirs, IPython's dir and the XDG cache point into
     ``state_dir`` so nothing is read from or written to the user's home.
     """
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(SCRUBBED_PREFIXES)}
+    env = notebook_kernel_env(os.environ)
     dirs = {
         "JUPYTER_CONFIG_DIR": state_dir / "config",
         "JUPYTER_DATA_DIR": state_dir / "data",
@@ -74,10 +74,6 @@ def lab_environment(state_dir: Path) -> dict[str, str]:
     # The venv's share/jupyter (ipywidgets' front end) is found through sys.prefix,
     # so pointing JUPYTER_DATA_DIR elsewhere keeps it discoverable.
     env["JUPYTER_PREFER_ENV_PATH"] = "1"
-    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
-    # Pin bk.tmdb.connect() to the embedded sandbox even when a developer's .env above
-    # the repository holds a real token (as notebooks/conftest.py does for nbval).
-    env["BEARERKIT_SANDBOX"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

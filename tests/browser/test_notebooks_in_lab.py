@@ -43,7 +43,10 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 GENRES_NOTEBOOK = NOTEBOOKS_DIR / "02_tmdb_genres.ipynb"
-OTHER_NOTEBOOKS = sorted(p for p in NOTEBOOKS_DIR.glob("*.ipynb") if p != GENRES_NOTEBOOK)
+API_NOTEBOOK = NOTEBOOKS_DIR / "06_your_own_api.ipynb"
+OTHER_NOTEBOOKS = sorted(
+    p for p in NOTEBOOKS_DIR.glob("*.ipynb") if p not in (GENRES_NOTEBOOK, API_NOTEBOOK)
+)
 
 # German movie genre names that differ from the English ones (TMDB.md; 10749 has been
 # both "Liebesfilm" and "Romanze"), and the English names they replace.
@@ -144,6 +147,51 @@ def test_genre_explorer_fetches_german_movie_genres(
         exercise_genre_explorer(page)
         assert not log.page_errors, f"uncaught browser errors: {log.page_errors}"
         shot = screenshot(page, screenshot_dir / f"{GENRES_NOTEBOOK.stem}.png")
+        print(f"screenshot: {shot}")
+
+
+def exercise_api_explorer(page: Page) -> None:
+    """Type a path and parameters into the first ApiExplorer, click Fetch, open the code."""
+    explorer = page.locator(".bk-api-explorer").first
+    explorer.wait_for(state="visible")
+    explorer.locator(".bk-path input").fill("github/items")
+    explorer.locator(".bk-params input").fill("per_page=5")
+    checkbox = explorer.locator(".bk-all-pages input[type='checkbox']")
+    if not checkbox.is_checked():
+        checkbox.check()
+    explorer.locator(".bk-fetch").filter(has_text="Fetch").click()
+
+    # 57 records in pages of 5: twelve requests, one table.
+    wait_for_text(
+        explorer.locator(".bk-status"), re.compile(r"github/items.*\b57 rows\b"), "no '57 rows'"
+    )
+    error = explorer.locator(".bk-error")
+    error_text = error.first.inner_text().strip() if error.count() else ""
+    assert not error_text, f"the explorer shows an error after Fetch: {error_text!r}"
+    table = explorer.locator(".bk-table table.dataframe")
+    assert table.count() == 1, f"expected one table in .bk-table, found {table.count()}"
+    assert "Item 01" in table_names(table), table_names(table)[:10]
+    assert "12 pages" in explorer.locator(".bk-status").first.inner_text()
+
+    # The code is folded away until asked for.
+    explorer.locator(".bk-code").get_by_text("Code", exact=True).first.click()
+    code = explorer.locator(".bk-code pre")
+    wait_for_text(code, re.compile(r"github/items"), "no code for the fetched view")
+    text = code.first.inner_text()
+    assert "bk.load_token(" in text and "per_page" in text, text
+    assert "df = " in text, text
+
+
+def test_api_explorer_fetches_what_is_typed_and_shows_its_code(
+    browser: Browser, lab: LabServer, screenshot_dir: Path
+) -> None:
+    """06 runs clean in JupyterLab, and its ApiExplorer works with the real controls."""
+    assert API_NOTEBOOK.exists(), f"{API_NOTEBOOK} is missing"
+    with notebook_page(browser, lab, API_NOTEBOOK) as (page, log):
+        smoke_run(page, log, API_NOTEBOOK)
+        exercise_api_explorer(page)
+        assert not log.page_errors, f"uncaught browser errors: {log.page_errors}"
+        shot = screenshot(page, screenshot_dir / f"{API_NOTEBOOK.stem}.png")
         print(f"screenshot: {shot}")
 
 

@@ -1,0 +1,180 @@
+"""``timeout`` as a deadline: a server that trickles bytes cannot stretch a call.
+
+requests hands its timeout to the socket, which applies it to each read: a server
+sending one byte every 0.3 s keeps a ``timeout=0.5`` call alive for as long as it
+likes. Here every attempt (sending the request, waiting for the headers, reading the
+body) gets a watchdog timer; when it goes off it shuts the connection's socket, so
+whatever read is blocked returns at once, and the call fails as timed out.
+
+How: the client's connection pools use connection classes that start the watchdog
+in ``request()`` and stop it when the pool gets the connection back (the body has
+been read). The watchdog belongs to a :class:`Deadline` that the client opens
+around each call, on the calling thread; connections used outside one (a plain
+session) behave as urllib3's always do.
+
+An attempt that runs out of time is not retried: its time is what the caller gave.
+
+>>> with Deadline(10.0) as deadline:  # doctest: +SKIP
+...     response = session.get(url, timeout=10.0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+from types import TracebackType
+from typing import Any
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager, ProxyManager
+
+__all__ = ["Deadline", "DeadlineExceeded", "install"]
+
+_local = threading.local()
+
+
+class DeadlineExceeded(Exception):
+    """An attempt ran out of its time. Not an ``OSError``, so urllib3 does not retry it."""
+
+
+class Deadline:
+    """The watchdog for one call on this thread: ``seconds`` for each attempt."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._attempt = 0
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self._outer: Deadline | None = None
+
+    def __enter__(self) -> Deadline:
+        self._outer = getattr(_local, "deadline", None)
+        _local.deadline = self
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        _local.deadline = self._outer
+        self._cancel()
+
+    def start(self, conn: HTTPConnection) -> None:
+        """A new attempt on ``conn``: (re)start the watchdog."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._attempt += 1
+            self.expired = False
+            timer = threading.Timer(self.seconds, self._fire, (self._attempt, conn))
+            timer.daemon = True
+            self._timer = timer
+        timer.start()
+
+    def finish(self) -> None:
+        """The attempt is over (its connection went back to the pool)."""
+        self._cancel()
+
+    def _cancel(self) -> None:
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _fire(self, attempt: int, conn: HTTPConnection) -> None:
+        with self._lock:
+            if attempt != self._attempt or self._timer is None:
+                return  # a later attempt, or the attempt finished just now
+            self.expired = True
+            sock = conn.sock
+        if sock is not None:
+            # socket.socket's own shutdown, also under TLS: the blocked read sees EOF.
+            with contextlib.suppress(OSError):  # already closed
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def current() -> Deadline | None:
+    """The deadline of the call running on this thread, if any."""
+    return getattr(_local, "deadline", None)
+
+
+class _WatchedConnection(HTTPConnection):
+    """Starts the current call's watchdog with each request it sends."""
+
+    _deadline: Deadline | None = None
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._deadline = current()
+        if self._deadline is not None:
+            self._deadline.start(self)
+        super().request(*args, **kwargs)
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().getresponse(*args, **kwargs)
+        except (OSError, http.client.HTTPException) as exc:
+            # A shut-down socket surfaces as EOF, a reset, or (under TLS) an SSL error;
+            # a socket timeout means the whole attempt's time went on one read.
+            deadline = self._deadline
+            if deadline is None or not (deadline.expired or isinstance(exc, TimeoutError)):
+                raise
+        raise DeadlineExceeded("the attempt ran out of time")
+
+
+class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+    pass
+
+
+class _FinishOnReturn:
+    """A pool mixin: a connection coming back to the pool ends its attempt's watchdog."""
+
+    def _put_conn(self, conn: Any) -> None:
+        deadline = getattr(conn, "_deadline", None)
+        if deadline is not None:
+            conn._deadline = None
+            deadline.finish()
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+# The connection class is looked up on each use rather than fixed: vcrpy's cassettes
+# swap urllib3's pools' classes for recording stubs, and those must win while active.
+class _HTTPPool(_FinishOnReturn, HTTPConnectionPool):
+    @property
+    def ConnectionCls(self) -> Any:  # type: ignore[override]
+        swapped = HTTPConnectionPool.ConnectionCls
+        return _WatchedConnection if swapped is HTTPConnection else swapped
+
+
+class _HTTPSPool(_FinishOnReturn, HTTPSConnectionPool):
+    @property
+    def ConnectionCls(self) -> Any:  # type: ignore[override]
+        swapped = HTTPSConnectionPool.ConnectionCls
+        return _WatchedHTTPSConnection if swapped is HTTPSConnection else swapped
+
+
+POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def install(adapter: HTTPAdapter) -> None:
+    """Make ``adapter``'s connections (direct and through an HTTP proxy) watch deadlines."""
+    _use_watched_pools(adapter.poolmanager)
+    make_proxy_manager = adapter.proxy_manager_for
+
+    def proxy_manager_for(proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = make_proxy_manager(proxy, **proxy_kwargs)
+        if isinstance(manager, ProxyManager):  # SOCKS managers keep their own pools
+            _use_watched_pools(manager)
+        return manager
+
+    adapter.proxy_manager_for = proxy_manager_for  # type: ignore[method-assign]
+
+
+def _use_watched_pools(manager: PoolManager) -> None:
+    manager.pool_classes_by_scheme = POOL_CLASSES

@@ -1,0 +1,163 @@
+"""One gate per client that every send passes, retries included.
+
+Before a send: the client's own limits (``rate_limit=``), then the budget the
+server announced; a wait over ``max_wait`` fails at once with
+:class:`~bearerkit.errors.RateLimitError` saying when to try again, a shorter
+one is waited out (visibly, when over two seconds). After each answer: the
+budget learns what the server announced.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
+
+from ..errors import RateLimitError
+from ..redact import mask_url
+from .budget import AWAIT_ANSWER, Budget
+from .countdown import clock_time, wait_visibly
+from .headers import is_refusal, parse_headers, refusal_wait
+from .windows import RateLimiter
+
+__all__ = ["DEFAULT_MAX_WAIT", "Pacer"]
+
+DEFAULT_MAX_WAIT = 60.0  # seconds: a notebook cell may wait a minute; longer is reported
+
+
+class Pacer:
+    """The rate gate of one client: its own limits, the announced budget, the wait limit.
+
+    >>> pacer = Pacer(RateLimiter("5/s"), max_wait=30)
+    >>> pacer.before_send("GET", "https://api.example.com/x")  # returns when it may go
+    """
+
+    def __init__(
+        self,
+        limiter: RateLimiter | None = None,
+        *,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if isinstance(max_wait, bool) or not (isinstance(max_wait, (int, float)) and max_wait >= 0):
+            raise ValueError(f"max_wait must be 0 or more seconds, not {max_wait!r}")
+        self.limiter = limiter
+        self.max_wait = float(max_wait)
+        self.budget = Budget(clock=clock)
+        self.wall = wall
+        self._showing = False  # one countdown at a time, however many threads wait
+        self._lock = threading.Lock()
+        self.use_clock(clock=clock, sleep=sleep, wall=wall)
+
+    def use_clock(
+        self,
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        """Drive every part from ``clock``/``sleep``/``wall`` (tests move time instead of waiting)."""
+        self.clock, self.sleep, self.wall = clock, sleep, wall
+        self.budget.clock = clock
+        if self.limiter is not None:
+            self.limiter.clock, self.limiter.sleep = clock, sleep
+
+    # -- before a send ----------------------------------------------------------
+    def before_send(self, method: str, url: str) -> None:
+        """Wait until a send is allowed, or raise :class:`RateLimitError` if that is beyond ``max_wait``."""
+        if self.limiter is not None:
+            delay = self.limiter.reserve(max_delay=self.max_wait)
+            if delay is None:
+                wait = self.limiter.reserve() or 0.0  # only to say when; this slot is lost
+                raise self._too_long(
+                    method, url, wait, f"rate_limit={self.limiter} allows no request"
+                )
+            self._wait(delay, f"keeping to rate_limit={self.limiter}")
+        while True:
+            wait = self.budget.reserve()
+            if wait == AWAIT_ANSWER:
+                self.budget.await_answer()
+                continue
+            if wait <= 0:
+                return
+            if wait > self.max_wait:
+                raise self._too_long(method, url, wait, self._announced(url))
+            self._wait(wait, self._announced(url))
+
+    def before_retry(
+        self,
+        status: int | None,
+        headers: Mapping[str, str] | None,
+        backoff: float,
+        method: str,
+        url: str,
+    ) -> None:
+        """Between a failed attempt and its retry: learn from the answer, back off, take a slot."""
+        if status is None or headers is None:
+            self.budget.abandon()
+            self._wait(backoff, "retrying after a connection failure")
+        else:
+            refused = self.observe(status, headers)
+            if not refused:
+                said = parse_headers(headers, now=self.wall()).retry_after
+                self._wait(max(backoff, said or 0.0), f"retrying after {status}")
+        self.before_send(method, url)
+
+    # -- after an answer -----------------------------------------------------------
+    def observe(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Learn the budget from an answer; return whether it was a refusal for rate reasons."""
+        announced = parse_headers(headers, now=self.wall())
+        refused = is_refusal(status, announced)
+        self.budget.observe(announced, refused=refused)
+        return refused
+
+    def abandon(self) -> None:
+        """The send failed without an answer: give its reservation back."""
+        self.budget.abandon()
+
+    def refusal_wait(self, status: int, headers: Mapping[str, str]) -> float | None:
+        """Seconds a rate refusal asks to wait (``None``: not a refusal, or it did not say)."""
+        announced = parse_headers(headers, now=self.wall())
+        if not is_refusal(status, announced):
+            return None
+        return refusal_wait(announced)
+
+    # -- helpers ---------------------------------------------------------------
+    def _wait(self, seconds: float, why: str) -> None:
+        if seconds <= 0:
+            return
+        with self._lock:
+            show = not self._showing
+            self._showing = True
+        if not show:
+            self.sleep(seconds)
+            return
+        try:
+            wait_visibly(seconds, why=why, clock=self.clock, sleep=self.sleep)
+        finally:
+            with self._lock:
+                self._showing = False
+
+    def _announced(self, url: str) -> str:
+        host = urlsplit(url).netloc.rpartition("@")[2] or "the server"
+        left = self.budget.describe()
+        return f"the rate limit announced by {host} is used up" + (f" ({left})" if left else "")
+
+    def _too_long(self, method: str, url: str, wait: float, why: str) -> RateLimitError:
+        when = clock_time(wait, now=self.wall())
+        seconds = math.ceil(wait)
+        return RateLimitError(
+            f"{method} {mask_url(url)} was not sent: {why} until {when} (in {seconds} s), "
+            f"longer than max_wait={self.max_wait:g} s. Try again after {when}, or create "
+            "the client with a larger max_wait= (seconds).",
+            retry_after=wait,
+            url=mask_url(url),
+        )
+
+    def __repr__(self) -> str:
+        limits = f"rate_limit={self.limiter}, " if self.limiter is not None else ""
+        return f"<Pacer {limits}max_wait={self.max_wait:g} s, budget {self.budget.describe() or 'unknown'}>"

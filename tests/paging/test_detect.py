@@ -1,0 +1,183 @@
+"""Auto-detection from a first page in each API's documented shape, and signs of more data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import bearerkit as bk
+from bearerkit.frames import locate_records
+from bearerkit.paging import Page, PageRequest, detect, signs_of_more
+from bearerkit.paging.detect import describe_more, require_followable
+
+BASE = "https://api.example.com/v1"
+ROWS = [{"id": 1}, {"id": 2}]
+
+
+def first_page(
+    body: Any, *, headers: dict[str, str] | None = None, method: str = "GET"
+) -> tuple[Page, str | None]:
+    """The page as the engine sees it, and where its records were found."""
+    path, records = locate_records(body)
+    return Page(PageRequest(method, "x"), body, headers or {}, f"{BASE}/x", records), path
+
+
+def detected(body: Any, **kwargs: Any) -> str:
+    p, path = first_page(body, **kwargs)
+    found = detect(p, record_path=path)
+    return "none" if found is None else repr(found)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "method", "expected"),
+    [
+        (  # GitHub
+            ROWS,
+            {"Link": f'<{BASE}/x?page=2>; rel="next", <{BASE}/x?page=5>; rel="last"'},
+            "GET",
+            "LinkHeader(max_page=None)",
+        ),
+        (  # Notion POST query: the cursor goes back in the body
+            {"object": "list", "results": ROWS, "next_cursor": "c2", "has_more": True},
+            None,
+            "POST",
+            "Cursor(path='next_cursor', param='start_cursor', in_body=True)",
+        ),
+        (  # Notion GET
+            {"object": "list", "results": ROWS, "next_cursor": "c2", "has_more": True},
+            None,
+            "GET",
+            "Cursor(path='next_cursor', param='start_cursor', in_body=False)",
+        ),
+        (  # Slack
+            {"ok": True, "members": ROWS, "response_metadata": {"next_cursor": "dXNl"}},
+            None,
+            "GET",
+            "Cursor(path='response_metadata.next_cursor', param='cursor', in_body=False)",
+        ),
+        (  # X API v2
+            {"data": ROWS, "meta": {"result_count": 2, "next_token": "b26v89c19zqg8o3f"}},
+            None,
+            "GET",
+            "Cursor(path='meta.next_token', param='pagination_token', in_body=False)",
+        ),
+        (  # Stripe
+            {"object": "list", "url": "/v1/customers", "has_more": True, "data": ROWS},
+            None,
+            "GET",
+            "LastId(param='starting_after', id_field='id', has_more_path='has_more')",
+        ),
+        (  # OpenAI
+            {"object": "list", "data": ROWS, "first_id": 1, "last_id": 2, "has_more": True},
+            None,
+            "GET",
+            "LastId(param='after', id_field='id', has_more_path='has_more')",
+        ),
+        (  # Spotify: the next URL next to the records
+            {"tracks": {"items": ROWS, "next": f"{BASE}/search?offset=2", "total": 9, "offset": 0}},
+            None,
+            "GET",
+            "NextURL(path='tracks.next')",
+        ),
+        (  # Microsoft Graph
+            {"value": ROWS, "@odata.nextLink": f"{BASE}/users?$skiptoken=X"},
+            None,
+            "GET",
+            "NextURL(path='@odata.nextLink')",
+        ),
+        (  # Facebook Graph
+            {"data": ROWS, "paging": {"cursors": {"after": "QVFI"}, "next": f"{BASE}/posts?a=1"}},
+            None,
+            "GET",
+            "NextURL(path='paging.next')",
+        ),
+        (  # TMDB
+            {"page": 1, "results": ROWS, "total_pages": 9, "total_results": 170},
+            None,
+            "GET",
+            "PageNumber(param='page', start=1, total_path='total_pages', max_page=None, page_size=None)",
+        ),
+        (  # page + total + per_page, no total_pages
+            {"results": ROWS, "page": 1, "per_page": 2, "total": 57},
+            None,
+            "GET",
+            "PageNumber(param='page', start=1, total_path='total', max_page=None, page_size=2)",
+        ),
+        (  # offset + total
+            {"items": ROWS, "total": 57, "offset": 0, "limit": 2},
+            None,
+            "GET",
+            "Offset(limit=2, offset_param='offset', limit_param='limit', total_path='total')",
+        ),
+        ({"genres": ROWS}, None, "GET", "none"),  # one page, no paging
+        ({"id": 5, "title": "x"}, None, "GET", "none"),
+    ],
+)
+def test_each_documented_shape_is_detected(
+    body: Any, headers: dict[str, str] | None, method: str, expected: str
+) -> None:
+    assert detected(body, headers=headers, method=method) == expected
+
+
+def test_the_last_page_of_a_cursor_style_is_still_recognised() -> None:
+    # X leaves next_token out of its last page; Slack sends "" there.
+    x = detected({"data": ROWS, "meta": {"result_count": 2}})
+    slack = detected({"members": ROWS, "response_metadata": {"next_cursor": ""}})
+    assert x.startswith("Cursor(path='meta.next_token'")
+    assert slack.startswith("Cursor(path='response_metadata.next_cursor'")
+
+
+def test_page_cap_reaches_page_numbered_styles() -> None:
+    p, _ = first_page({"page": 1, "results": ROWS, "total_pages": 900})
+    found = detect(p, record_path="results", max_page=500)
+    assert found is not None and found.max_page == 500
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"entries": ROWS, "has_more": True, "continuation": "abc"}, "has_more: true"),
+        ({"entries": ROWS, "continuation": "abc"}, "continuation: 'abc'"),
+        ({"data": ROWS, "next_token": "t1"}, "next_token: 't1'"),
+        ({"rows": ROWS, "total": 40}, "total: 40"),
+        ({"rows": ROWS, "pagination": {"hasNext": True}}, "pagination.hasNext: true"),
+        ({"rows": ROWS, "next": "opaque-cursor-not-a-url"}, "next: 'opaque-cursor-not-a-url'"),
+    ],
+)
+def test_signs_of_more_name_the_field(body: Any, field: str) -> None:
+    p, path = first_page(body)
+    assert detect(p, record_path=path) is None
+    sign = signs_of_more(p, record_path=path)
+    assert sign is not None and field in sign
+
+
+def test_unknown_scheme_raises_paging_error_naming_the_field_and_a_paginator() -> None:
+    p, _ = first_page({"entries": ROWS, "has_more": True, "continuation": "abc"})
+    with pytest.raises(bk.PagingError) as info:
+        require_followable(p, record_path="entries")
+    text = str(info.value)
+    assert "has_more: true" in text and "continuation: 'abc'" in text
+    assert "paginator=bk.paging.Cursor('continuation'" in text
+    assert isinstance(info.value, bk.BearerkitError)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"genres": ROWS},
+        {"rows": ROWS, "total": 2},  # a total that matches what came back
+        {"rows": ROWS, "has_more": False, "next_cursor": None},
+        {"page": 1, "results": ROWS, "total_pages": 1},
+    ],
+)
+def test_a_whole_answer_shows_no_signs(body: Any) -> None:
+    p, path = first_page(body)
+    assert signs_of_more(p, record_path=path) is None
+    assert describe_more(p, record_path=path) is None
+    require_followable(p, record_path=path)
+
+
+def test_describe_more_counts_planned_pages() -> None:
+    p, _ = first_page({"page": 1, "results": ROWS, "total_pages": 4})
+    assert describe_more(p, record_path="results") == "3 more pages (page_number)"

@@ -1,0 +1,47 @@
+"""Waits over two seconds show a countdown; shorter ones pass silently."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+
+from bearerkit.ratelimit.countdown import clock_time, wait_visibly
+
+from .clocks import FakeClock
+
+
+def test_three_second_wait_prints_a_countdown_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = FakeClock()
+    wait_visibly(3.0, why="the rate limit of api.example.com is used up", clock=clock, sleep=clock.sleep)
+    err = capsys.readouterr().err
+    assert "waiting 3 s" in err and "api.example.com" in err
+    assert re.search(r"until \d\d:\d\d:\d\d", err)
+    assert sum(clock.slept) == pytest.approx(3.0)
+
+
+def test_short_waits_are_silent(capsys: pytest.CaptureFixture[str]) -> None:
+    clock = FakeClock()
+    wait_visibly(2.0, why="x", clock=clock, sleep=clock.sleep)
+    assert capsys.readouterr().err == ""
+    assert clock.slept == [2.0]
+
+
+def test_terminal_countdown_updates_in_place() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    clock = FakeClock()
+    out = Tty()
+    wait_visibly(4.0, why="x", clock=clock, sleep=clock.sleep, stream=out)
+    text = out.getvalue()
+    assert "\r" in text and "1 s left" in text and text.endswith("\n")
+
+
+def test_clock_time_is_local_and_dated_when_not_today() -> None:
+    now = time.mktime((2026, 11, 30, 17, 0, 0, 0, 0, -1))
+    assert clock_time(42 * 60 + 10, now=now) == "17:42:10"
+    assert clock_time(86400, now=now) == "2026-12-01 17:00:00"

@@ -1,0 +1,135 @@
+"""connect() and the backend choice (bearerkit.tmdb.backend): what it picks and what it says."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import bearerkit as bk
+from bearerkit.tmdb import DEFAULT_LANGUAGE, TMDB, TMDB_API
+
+from ..conftest import FAKE_TOKEN, REPO
+from ..test_sandbox import TV_GENRE_IDS
+
+# -- connect ------------------------------------------------------------------------------
+SANDBOX_NOTICE = re.compile(
+    r"bearerkit: (?P<why>.+), using the embedded TMDB sandbox at http://127\.0\.0\.1:\d+/3 "
+    r"\(offline, sample data\)\. For the real API put TMDB_TOKEN=<API Read Access Token> in \.env\.\n"
+)
+
+
+def test_connect_without_token_uses_the_sandbox_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    api = bk.tmdb.connect()
+    assert api.is_sandbox
+    notice = SANDBOX_NOTICE.fullmatch(capsys.readouterr().err)
+    assert notice and notice["why"] == "no TMDB_TOKEN found"
+    assert api.genres("movie")["name"].iloc[0] == "Action"
+
+
+def test_connect_with_the_example_placeholder_says_so_and_how_to_fix_it(
+    clean_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(REPO / ".env.example", clean_env / ".env")
+    api = bk.tmdb.connect()
+    assert api.is_sandbox
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no TMDB_TOKEN found" not in err
+    assert f"TMDB_TOKEN in {clean_env / '.env'} is still the placeholder from .env.example" in err
+    assert "Replace it with your token" in err and "themoviedb.org/settings/api" in err
+    assert "using the embedded TMDB sandbox at http://127.0.0.1:" in err
+
+
+def test_the_notice_never_mentions_test_switches(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BEARERKIT_SANDBOX", "1")  # the retired test switch does nothing now
+    bk.tmdb.connect()
+    err = capsys.readouterr().err
+    assert "BEARERKIT" not in err and "backend" not in err and "=1" not in err
+
+
+def test_connect_with_token_talks_to_tmdb(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (clean_env / ".env").write_text(f"TMDB_TOKEN={FAKE_TOKEN}\n")
+    monkeypatch.setenv("BEARERKIT_SANDBOX", "1")  # no longer a switch
+    api = bk.tmdb.connect()
+    assert not api.is_sandbox
+    assert api.client.base_url == TMDB_API
+    assert FAKE_TOKEN not in repr(api)
+    explicit = bk.tmdb.connect(FAKE_TOKEN)
+    assert explicit.client.base_url == TMDB_API
+
+
+def test_connect_defaults_to_the_one_default_language() -> None:
+    api = bk.tmdb.connect(quiet=True)
+    assert api.language == DEFAULT_LANGUAGE == "en"
+    assert list(api.genre_table().columns) == ["id", "name_en", "movie", "tv"]
+    assert TMDB(api.client).language == DEFAULT_LANGUAGE
+
+
+@pytest.mark.parametrize("env_text", ["", "TMDB_TOKEN=paste-your-tmdb-read-access-token-here\n"])
+def test_backend_tmdb_without_a_token_raises(clean_env: Path, env_text: str) -> None:
+    (clean_env / ".env").write_text(env_text)
+    with pytest.raises(bk.TokenError, match="TMDB_TOKEN"):
+        bk.tmdb.connect(backend="tmdb")
+
+
+def test_backend_sandbox_ignores_the_token(
+    clean_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (clean_env / ".env").write_text(f"TMDB_TOKEN={FAKE_TOKEN}\n")
+    api = bk.tmdb.connect(backend="sandbox")
+    assert api.is_sandbox and api.client.token != bk.Token(FAKE_TOKEN)
+    notice = SANDBOX_NOTICE.fullmatch(capsys.readouterr().err)
+    assert notice and notice["why"] == "backend='sandbox'"
+
+
+@pytest.mark.parametrize("where", ["environment", ".env"])
+def test_tmdb_backend_setting_pins_the_backend(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    (clean_env / ".env").write_text(f"TMDB_TOKEN={FAKE_TOKEN}\n")
+    if where == "environment":
+        monkeypatch.setenv("TMDB_BACKEND", "sandbox")
+    else:
+        (clean_env / ".env").write_text(f"TMDB_TOKEN={FAKE_TOKEN}\nTMDB_BACKEND=sandbox\n")
+    assert bk.tmdb.connect(quiet=True).is_sandbox
+    assert not bk.tmdb.connect(backend="tmdb").is_sandbox  # an explicit argument wins
+
+
+def test_tmdb_backend_setting_tmdb_without_token_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMDB_BACKEND", "tmdb")
+    with pytest.raises(bk.TokenError):
+        bk.tmdb.connect()
+
+
+def test_unknown_backends_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="backend must be 'auto', 'sandbox' or 'tmdb'"):
+        bk.tmdb.connect(backend="local")  # type: ignore[arg-type]
+    monkeypatch.setenv("TMDB_BACKEND", "offline")
+    with pytest.raises(ValueError, match=r"TMDB_BACKEND must be .* not 'offline'"):
+        bk.tmdb.connect()
+
+
+def test_connect_malformed_token_is_an_error_not_a_fallback(clean_env: Path) -> None:
+    (clean_env / ".env").write_text('TMDB_TOKEN="abc def"\n')
+    with pytest.raises(bk.TokenError, match="whitespace"):
+        bk.tmdb.connect()
+
+
+def test_connect_base_url_from_env_file(clean_env: Path, sb) -> None:  # type: ignore[no-untyped-def]
+    (clean_env / ".env").write_text(f"TMDB_TOKEN={sb.token}\nTMDB_BASE_URL={sb.url}\n")
+    api = bk.tmdb.connect()
+    assert not api.is_sandbox and api.client.base_url == sb.url
+    assert api.genres("tv")["id"].tolist() == TV_GENRE_IDS
+
+
+def test_bad_token_against_sandbox_is_auth_error(sb) -> None:  # type: ignore[no-untyped-def]
+    api = bk.tmdb.connect(FAKE_TOKEN, base_url=sb.url)
+    with pytest.raises(bk.AuthError) as info:
+        api.genres()
+    assert "Invalid API key" in str(info.value) and FAKE_TOKEN not in str(info.value)
