@@ -13,9 +13,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import paging  # light (the client uses it); tqdm loads only when a bar is shown
 from ._version import __version__
 from .cassette import Cassette, use_cassette
-from . import paging  # light (the client uses it); tqdm loads only when a bar is shown
 from .client import Client
 from .errors import (
     ApiError,

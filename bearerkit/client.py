@@ -257,7 +257,11 @@ class Client:
             except DeadlineExceeded:
                 failure = timeout_error(method, url, timeout=limit)
             except requests.exceptions.RequestException as exc:
-                failure = network_error(method, url, exc, timeout=limit, retries=self.retries)
+                failure = (
+                    timeout_error(method, url, timeout=limit)
+                    if deadline.expired  # the watchdog cut the body short
+                    else network_error(method, url, exc, timeout=limit, retries=self.retries)
+                )
             except Exception as exc:
                 failure = cassette_miss(exc, method, url)
                 if failure is None:

@@ -93,7 +93,7 @@ class Deadline:
             if attempt != self._attempt or self._timer is None:
                 return  # a later attempt, or the attempt finished just now
             self.expired = True
-            sock = conn.sock
+            sock = getattr(conn, "_watched_sock", None) or conn.sock
         if sock is not None:
             # socket.socket's own shutdown, also under TLS: the blocked read sees EOF.
             with contextlib.suppress(OSError):  # already closed
@@ -109,6 +109,7 @@ class _WatchedConnection(HTTPConnection):
     """Starts the current call's watchdog with each request it sends."""
 
     _deadline: Deadline | None = None
+    _watched_sock: socket.socket | None = None
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         self._deadline = current()
@@ -117,6 +118,9 @@ class _WatchedConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        # Kept for the watchdog: http.client drops self.sock once a "Connection: close"
+        # answer's headers are in, while the body is still read through the socket.
+        self._watched_sock = self.sock
         try:
             return super().getresponse(*args, **kwargs)
         except (OSError, http.client.HTTPException) as exc:
@@ -138,7 +142,7 @@ class _FinishOnReturn:
     def _put_conn(self, conn: Any) -> None:
         deadline = getattr(conn, "_deadline", None)
         if deadline is not None:
-            conn._deadline = None
+            conn._deadline = conn._watched_sock = None
             deadline.finish()
         super()._put_conn(conn)  # type: ignore[misc]
 

@@ -59,10 +59,14 @@ class TokenError(BearerkitError, ValueError):
     """Raised by :func:`bearerkit.load_token` when no usable token can be found.
 
     Covers: no ``.env`` file, the variable missing or empty, the value still the
-    placeholder from ``.env.example``, or whitespace inside the value.
+    placeholder from ``.env.example``, a character a header cannot carry (whitespace,
+    curly quotes, invisible or non-ASCII characters), or a ``.env`` that cannot be read
+    or is not UTF-8 (UTF-16 as PowerShell writes it).
 
     Attributes:
-        reason: ``"missing"`` (no file, unset or empty), ``"placeholder"`` or ``"malformed"``.
+        reason: ``"missing"`` (no file, unset or empty), ``"placeholder"``,
+            ``"malformed"`` (the value or the file's encoding) or ``"unreadable"``
+            (permissions, not a regular file).
     """
 
     def __init__(self, message: str, *, reason: str = "missing") -> None:
@@ -81,7 +85,9 @@ class NetworkError(BearerkitError, ConnectionError):
 class ResponseFormatError(BearerkitError, ValueError):
     """Raised when a response body is not valid JSON (an HTML error page, a truncated body).
 
-    The message shows the content type and a short snippet of the body.
+    Also for JSON nested too deeply to decode, and a body that does not decompress as
+    its ``Content-Encoding`` declares. The message shows the content type and a short
+    snippet of the body.
     """
 
 

@@ -162,8 +162,9 @@ def mask_query_text(text: str) -> str:
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
     """``text`` with every occurrence of each (non-empty) secret replaced by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4 and secret in text:
+    # Longest first: "Bearer abc" must go whole, not leave "Bearer ***" behind.
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        if len(secret) >= 4 and secret in text:
             text = text.replace(secret, MASK)
     return text
 

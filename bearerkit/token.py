@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import sys
 import unicodedata
 import warnings
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Literal
 from dotenv import dotenv_values, find_dotenv
 
 from .errors import TokenError
+from .redact import Secret
 from .shapes import JWT, V3_KEY, is_placeholder
 
 __all__ = [
@@ -36,6 +38,9 @@ __all__ = [
 # that does not exist to use no file at all (the notebook tests do, so their kernels
 # see "no token configured" even on a machine with a .env).
 ENV_FILE_VARIABLE = "BEARERKIT_ENV_FILE"
+
+# What load_token hands out while a replay-only cassette is active and nothing is set.
+REPLAY_PLACEHOLDER = "cassette-replay-no-token-needed"
 
 TokenKind = Literal["jwt", "v3_key", "opaque"]
 
@@ -67,11 +72,14 @@ class Token:
         self.source = source
 
     @classmethod
-    def parse(cls, raw: str, *, source: str = "argument", name: str | None = None) -> Token:
+    def parse(
+        cls, raw: str | Secret, *, source: str = "argument", name: str | None = None
+    ) -> Token:
         """A :class:`Token` from pasted text: quotes, whitespace and ``Bearer `` stripped.
 
         Args:
-            raw: the text as typed or read from a file.
+            raw: the text as typed or read from a file (a :class:`~bearerkit.redact.Secret`
+                keeps it out of verbose tracebacks on the way in).
             source: where it came from, for messages and the repr.
             name: the variable it was read from, for the "paste it after NAME=" advice.
 
@@ -84,31 +92,16 @@ class Token:
         >>> Token.parse('"Bearer abc123"', source="example")  # doctest: +SKIP
         Token('…c123', source='example')
         """
-        if not isinstance(raw, str):
+        if not isinstance(raw, (str, Secret)):
             raise TypeError(f"a token must be a str, not {type(raw).__name__}")
-        value = raw.strip().strip("'\"").strip()
-        if value[:7].lower() == "bearer ":
-            warnings.warn(
-                f"{source} starts with 'Bearer '; bearerkit adds that prefix itself, "
-                "so it was removed. Store only the token.",
-                UserWarning,
-                stacklevel=3,
-            )
-            value = value[7:].strip()
-        if not value:
-            after = f" after {name}=" if name else ""
-            raise TokenError(f"{source} is empty. Paste your token{after}.")
-        if is_placeholder(value):
-            raise TokenError(
-                f"{source} is still the placeholder from .env.example. Replace it with your "
-                "token (for TMDB: the API Read Access Token from "
-                "https://www.themoviedb.org/settings/api).",
-                reason="placeholder",
-            )
-        problem = _bad_character(value, source)
-        if problem:
-            raise TokenError(problem, reason="malformed")
-        return cls(value, source=source)
+        secret = raw if isinstance(raw, Secret) else Secret(raw)
+        # No plain copy of the value stays in this frame: IPython's verbose tracebacks
+        # print every frame's locals, and the checks below can raise.
+        del raw
+        cleaned = _clean(secret, source=source, name=name)
+        if isinstance(cleaned, TokenError):
+            raise cleaned
+        return cls(cleaned.reveal(), source=source)
 
     @property
     def value(self) -> str:
@@ -149,6 +142,33 @@ class Token:
     def __reduce__(self) -> tuple[object, ...]:
         # Pickling would write the secret to disk (a cache, a checkpoint): refuse.
         raise TypeError("Token objects cannot be pickled; store the token in .env instead")
+
+
+def _clean(raw: Secret, *, source: str, name: str | None) -> Secret | TokenError:
+    """The cleaned token, or the error to raise (returned, so this frame is gone by then)."""
+    value = raw.reveal().strip().strip("'\"").strip()
+    if value[:7].lower() == "bearer ":
+        warnings.warn(
+            f"{source} starts with 'Bearer '; bearerkit adds that prefix itself, "
+            "so it was removed. Store only the token.",
+            UserWarning,
+            stacklevel=4,  # the caller of load_token / Client / Token.parse
+        )
+        value = value[7:].strip()
+    if not value:
+        after = f" after {name}=" if name else ""
+        return TokenError(f"{source} is empty. Paste your token{after}.")
+    if is_placeholder(value):
+        return TokenError(
+            f"{source} is still the placeholder from .env.example. Replace it with your "
+            "token (for TMDB: the API Read Access Token from "
+            "https://www.themoviedb.org/settings/api).",
+            reason="placeholder",
+        )
+    problem = _bad_character(value, source)
+    if problem:
+        return TokenError(problem, reason="malformed")
+    return Secret(value)
 
 
 def _bad_character(value: str, source: str) -> str | None:
@@ -215,10 +235,14 @@ def read_env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
             naming the file and the fix.
     """
     path = Path(path)
+    # Nested calls, no locals: a verbose traceback from here never shows the file's bytes.
+    return dotenv_values(stream=io.StringIO(_decode_env(path, _read_bytes(path))))
+
+
+def _read_bytes(path: Path) -> bytes:
     problem: TokenError | None = None
-    data = b""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except PermissionError:
         problem = TokenError(
             f"{path} cannot be read: permission denied. Make it readable by your user "
@@ -231,31 +255,33 @@ def read_env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
             "is a regular file.",
             reason="unreadable",
         )
-    if problem is not None:
-        raise problem  # outside the except block: no OS error chained to it
-    text = _decode_env(path, data)
-    return dotenv_values(stream=io.StringIO(text))
+    raise problem  # outside the except block: no OS error chained to it
 
 
 def _decode_env(path: Path, data: bytes) -> str:
     """The file's text; TokenError for UTF-16/32 or invalid UTF-8 (never quoting the bytes)."""
+    problem: TokenError | None = None
     if data.startswith(_UTF16_BOMS) or b"\x00" in data[:4096]:
-        raise TokenError(
+        problem = TokenError(
             f"{path} is saved as UTF-16 (what PowerShell's `>` and `Out-File` write). Save it "
             "as UTF-8: in PowerShell `Set-Content -Encoding utf8 .env`, or choose UTF-8 in "
             "your editor's 'Save with encoding'.",
             reason="malformed",
         )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        where = data.count(b"\n", 0, exc.start) + 1
-    # Raised outside the except block: the UnicodeDecodeError holds the file's bytes.
-    raise TokenError(
-        f"{path} is not valid UTF-8 (line {where}). Save it as UTF-8 in your editor "
-        "(it was probably saved as Latin-1 or Windows-1252).",
-        reason="malformed",
-    )
+    else:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            where = data.count(b"\n", 0, exc.start) + 1
+        problem = TokenError(
+            f"{path} is not valid UTF-8 (line {where}). Save it as UTF-8 in your editor "
+            "(it was probably saved as Latin-1 or Windows-1252).",
+            reason="malformed",
+        )
+    # The bytes hold the tokens: drop them before raising (verbose tracebacks print
+    # locals), and raise outside the except block (UnicodeDecodeError holds them too).
+    del data
+    raise problem
 
 
 def env_value(name: str, *, env_file: str | os.PathLike[str] | None = None) -> str | None:
@@ -281,7 +307,9 @@ def load_token(
     or the ``.env`` that :func:`find_env_file` finds: the nearest one walking up from
     the current directory (so a notebook in ``notebooks/`` finds the repository's
     ``.env``), or the file named by the ``BEARERKIT_ENV_FILE`` environment variable
-    (a path that does not exist there means "no .env").
+    (a path that does not exist there means "no .env"). While a replay-only
+    cassette is active (:func:`bearerkit.use_cassette`) and nothing is configured,
+    a placeholder token is returned: a replay needs no secret.
 
     Args:
         name: the variable to read.
@@ -300,20 +328,34 @@ def load_token(
     >>> token = load_token("TMDB_TOKEN")          # doctest: +SKIP
     >>> client = Client("https://api.themoviedb.org/3", token)  # doctest: +SKIP
     """
-    raw = os.environ.get(name)
-    if raw is not None and raw.strip():
-        source = f"{name} in the environment"
-    else:
+    # The value travels as a Secret, never a plain local: verbose tracebacks print locals.
+    if (os.environ.get(name) or "").strip():
+        return Token.parse(Secret(os.environ[name]), source=f"{name} in the environment", name=name)
+    try:
         path = _resolve_env_file(name, env_file)
-        raw = read_env_file(path).get(name)
-        source = f"{name} in {path}"
-        if raw is None or not raw.strip():
-            state = "is empty" if raw is not None else "is not set"
+        found = _env_file_value(path, name)
+        if found is None or not found.reveal().strip():
+            state = "is empty" if found is not None else "is not set"
             raise TokenError(
                 f"{name} {state} in {path}. Add a line `{name}=<your token>` to it "
                 "(see .env.example)."
             )
-    return Token.parse(raw, source=source, name=name)
+    except TokenError as missing:
+        if missing.reason != "missing" or not _replaying_a_cassette():
+            raise
+        return Token(REPLAY_PLACEHOLDER, source=f"{name}: a placeholder (replaying a cassette)")
+    return Token.parse(found, source=f"{name} in {path}", name=name)
+
+
+def _env_file_value(path: Path, name: str) -> Secret | None:
+    value = read_env_file(path).get(name)
+    return Secret(value) if value is not None else None
+
+
+def _replaying_a_cassette() -> bool:
+    # Only when bearerkit.cassette is loaded: a replay-only cassette needs no real secret.
+    cassette = sys.modules.get("bearerkit.cassette")
+    return bool(cassette is not None and cassette.replaying())
 
 
 def _resolve_env_file(name: str, env_file: str | os.PathLike[str] | None) -> Path:

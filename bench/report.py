@@ -20,6 +20,8 @@ from measure import (
     Paging,
     StylePaging,
 )
+from ratelimits import DIALECTS as RATE_DIALECTS
+from ratelimits import RateRun
 
 # Targets, as ratios to the baseline (or to the bound, for paging).
 PAGING_TARGET = 1.15
@@ -64,6 +66,7 @@ class Results:
     cache: CacheRun
     imports: ImportCost
     styles: tuple[StylePaging, ...] = ()
+    ratelimits: tuple[RateRun, ...] = ()
 
 
 def machine_line() -> str:
@@ -167,7 +170,25 @@ def rows(results: Results) -> list[Row]:
             f"<= {IMPORT_TARGET:.2f}x",
             import_ratio <= IMPORT_TARGET,
         ),
-    ] + [_style_row(s) for s in results.styles]
+    ] + [_style_row(s) for s in results.styles] + [_rate_row(r) for r in results.ratelimits]
+
+
+def _rate_row(r: RateRun) -> Row:
+    """Requests against an announced budget: time against ``requests / rate``, no refusal.
+
+    GitHub's row is for information: its epoch reset is in whole seconds, up to a
+    second late for a one-second window (GitHub's own windows are an hour).
+    """
+    ratio = r.seconds / r.bound_s
+    target = r.dialect != RATE_DIALECTS[-1]
+    return Row(
+        f"announced limit: {r.dialect} headers",
+        f"{r.seconds:.2f} s for {r.requests} requests, {r.refusals} refused",
+        f"bound {r.bound_s:.2f} s ({r.requests} / {r.rate} per s)",
+        ratio,
+        f"<= {PAGING_TARGET:.2f}x bound, none refused" if target else "(whole-second epoch reset)",
+        (ratio <= PAGING_TARGET and r.refusals == 0) if target else None,
+    )
 
 
 def _style_row(s: StylePaging) -> Row:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import imports
 import measure
+import ratelimits
 import report
 
 from bearerkit import sandbox
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         cache = measure.cache_rerun(slow, settings)
         step("paging styles (Link, offset, cursor, next URL, last id)")
         style_runs = measure.paging_styles(styles, settings)
+        step("announced rate limits (IETF, OpenAI, GitHub headers)")
+        rate_runs = ratelimits.announced_limits(styles, quick=args.quick)
         step(f"per-request overhead, {settings.overhead_calls} calls each")
         overhead = measure.overhead(fast, settings)
         step(f"converting {settings.records:,} records")
@@ -87,7 +90,13 @@ def main(argv: list[str] | None = None) -> int:
 
     step("writing the table and the chart")
     results = report.Results(
-        paging, overhead, conversion, cache, import_cost, styles=tuple(style_runs)
+        paging,
+        overhead,
+        conversion,
+        cache,
+        import_cost,
+        styles=tuple(style_runs),
+        ratelimits=tuple(rate_runs),
     )
     mode = "quick" if args.quick else "full"
     header = [

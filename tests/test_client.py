@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from werkzeug import Request, Response
 
 import bearerkit as bk
 
-from .conftest import FAKE_TOKEN, FAKE_V3_KEY
+from .conftest import FAKE_TOKEN
 
 TMDB_401 = {
     "status_code": 7,

@@ -208,15 +208,27 @@ def test_05_renames_a_v4_list_with_a_real_put_and_deletes_it() -> None:
 
 def test_06_detects_three_paging_styles_and_replays_its_cassette() -> None:
     nb = STORED["06_your_own_api.ipynb"]
-    for snippet in (
-        'api.paginate("github/items"',
-        'api.paginate("spotify/search"',
-        'method="POST"',
-    ):
-        assert "(57," in outputs_of(cell_with(nb, snippet)), snippet
-    assert "Counter({200: 8})" in outputs_of(cell_with(nb, "for _ in range(8):"))
+    styles = {
+        "items = api.paginate(": "link_header",
+        "tracks = api.paginate(": "next_url",
+        "rows = api.paginate(": "cursor",
+    }
+    for snippet, style in styles.items():
+        shown = outputs_of(cell_with(nb, snippet))
+        assert "(57, 3)" in shown, f"{snippet}: {shown}"
+        if snippet != "items = api.paginate(":
+            assert repr(style) in shown, f"{snippet}: {shown}"
+    paging = outputs_of(cell_exact(nb, 'items.attrs["paging"]'))
+    assert "'complete': True" in paging and "'records': 57" in paging
+    assert "Pass a paginator" in outputs_of(cell_with(nb, 'api.paginate("unknown/items")'))
+    assert "(False, 20)" in outputs_of(cell_with(nb, "max_pages=2"))
+    assert outputs_of(cell_with(nb, "for _ in range(8):")).strip() == "Counter({200: 8})"
+    assert "57 rows" in outputs_of(cell_exact(nb, "explorer.status"))
+    assert "bk.load_token(" in outputs_of(cell_exact(nb, "print(explorer.code)"))
+    assert "404" in outputs_of(cell_with(nb, "spotify/no-such-endpoint"))
     assert outputs_of(cell_with(nb, "replayed.equals(recorded)")).strip() == "True"
-    assert "CassetteError" not in outputs_of(cell_with(nb, "explorer.error"))
+    miss = outputs_of(cell_with(nb, "except bk.CassetteError as err:"))
+    assert "nothing was sent" in miss and "cassettes/06_your_own_api.yaml" in miss
 
 
 def test_06_cassette_is_committed_and_holds_no_credential() -> None:

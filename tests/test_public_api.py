@@ -9,8 +9,8 @@ import bearerkit as bk
 
 EXPECTED = {
     "ApiError", "AuthError", "BearerkitError", "Client", "ClientCredentials", "InsecureTransportError",
-    "NetworkError", "NotFoundError", "RateLimitError", "RecordPathError", "ResponseFormatError",
-    "ServerError", "Token", "TokenError", "__version__", "load_token", "sandbox", "scan", "tmdb", "widgets",
+    "NetworkError", "NotFoundError", "PagingError", "RateLimitError", "RecordPathError", "ResponseFormatError",
+    "ServerError", "Token", "TokenError", "__version__", "load_token", "paging", "sandbox", "scan", "tmdb", "widgets",
 }  # fmt: skip
 
 
@@ -26,6 +26,7 @@ def test_error_tree() -> None:
         bk.InsecureTransportError,
         bk.NetworkError,
         bk.ResponseFormatError,
+        bk.PagingError,
         bk.ApiError,
     ):
         assert issubclass(cls, bk.BearerkitError)

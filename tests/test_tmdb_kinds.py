@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from bearerkit.tmdb_kinds import (
@@ -61,13 +58,3 @@ def test_labels() -> None:
 
 def test_one_default_language_first_in_the_table() -> None:
     assert DEFAULT_LANGUAGE == "en" == next(iter(LANGUAGES))
-
-
-def test_importing_it_loads_nothing_heavy() -> None:
-    code = (
-        "import sys, bearerkit.tmdb_kinds; "
-        "print(sorted(m for m in ('pandas', 'requests', 'ipywidgets') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    # bearerkit/__init__ runs first and loads pandas and requests by design; nothing more.
-    assert "ipywidgets" not in out.stdout

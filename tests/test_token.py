@@ -208,7 +208,7 @@ def test_env_token_with_a_character_a_header_cannot_carry(
 
 def test_curly_quotes_around_the_token(clean_env: Path) -> None:
     write_env(clean_env, f"TMDB_TOKEN=\u201c{FAKE_TOKEN}\u201d\n")
-    with pytest.raises(bk.TokenError, match="LEFT DOUBLE QUOTATION MARK.*position 1"):
+    with pytest.raises(bk.TokenError, match=r"LEFT DOUBLE QUOTATION MARK.*position 1"):
         bk.load_token()
 
 
@@ -244,6 +244,7 @@ def test_unreadable_env_file(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -
     path = write_env(clean_env, f"TMDB_TOKEN={FAKE_TOKEN}\n")
     path.chmod(0)
     if os.geteuid() == 0:  # root reads any file: make the read fail as it would for a user
+
         def refuse(self: Path) -> bytes:
             raise PermissionError(13, "Permission denied", str(self))
 
@@ -300,3 +301,44 @@ def test_find_env_file_from_a_start_folder(tmp_path: Path) -> None:
     assert find_env_file(deeper) == tmp_path / ".env"
     (deeper / "nb.ipynb").write_text("{}")
     assert find_env_file(deeper / "nb.ipynb") == tmp_path / ".env"
+
+
+# -- verbose tracebacks (IPython %xmode Verbose prints every frame's locals) -------------
+def _locals_below(exc: BaseException) -> str:
+    """Every local variable of the frames the error passed through, below the test."""
+    texts = []
+    tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # skip the test's frame
+    while tb is not None:
+        texts += [f"{k}={v!r}" for k, v in tb.tb_frame.f_locals.items()]
+        tb = tb.tb_next
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding"),
+    [
+        ("TMDB_TOKEN={token}\u200b\n", "utf-8"),  # malformed: an invisible character
+        ("TMDB_TOKEN={token} tail\n", "utf-8"),  # malformed: whitespace inside
+        ("# caf\xe9\nTMDB_TOKEN={token}\n", "latin-1"),  # the file is not UTF-8
+        ("TMDB_TOKEN={token}\n", "utf-16"),  # PowerShell's encoding
+    ],
+)
+def test_failing_load_token_keeps_no_token_in_frame_locals(
+    clean_env: Path, content: str, encoding: str
+) -> None:
+    (clean_env / ".env").write_bytes(content.format(token=FAKE_TOKEN).encode(encoding))
+    with pytest.raises(bk.TokenError) as info:
+        bk.load_token()
+    shown = _locals_below(info.value)
+    assert "TMDB_TOKEN" in shown  # the frames were looked at...
+    assert FAKE_TOKEN[:20] not in shown  # ...and hold no piece of the token
+    assert repr(FAKE_TOKEN[:20].encode(encoding))[2:-1] not in shown
+
+
+def test_malformed_environment_token_keeps_no_token_in_frame_locals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TMDB_TOKEN", FAKE_TOKEN + "\u201d")
+    with pytest.raises(bk.TokenError) as info:
+        bk.load_token()
+    assert FAKE_TOKEN[:20] not in _locals_below(info.value)

@@ -104,9 +104,10 @@ class ClientCredentials(AuthBase):
 
     Raises:
         ValueError: an unknown ``client_auth``, a token_url that is not
-            http(s), a scope that is not text, or a negative leeway /
-            non-positive timeout.
-        TokenError: an empty client_id or client_secret.
+            http(s), a scope or audience that is not text, or a negative
+            leeway / non-positive timeout.
+        TokenError: an empty client_id or client_secret, or one that cannot
+            be encoded (a lone surrogate).
         InsecureTransportError: token_url is plain http to a non-loopback host.
 
     >>> from bearerkit import sandbox

@@ -54,7 +54,7 @@ CURSOR_FIELDS = (
     "nextToken",
     "continuation",
     "continuation_token",
-    "cursor",
+    "next_page",
     "next_page_token",
     "nextPageToken",
     "pagination_token",
@@ -204,9 +204,8 @@ def _signs(page: Page, record_path: str | None) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     if not isinstance(body, Mapping):
         return found
-    prefixes = [*_where(body, record_path)]
-    prefixes += [f"{key}." for key in ("meta", "pagination", "paging", "page_info", "pageInfo")]
-    for prefix in prefixes:
+    nested = [f"{key}." for key in ("meta", "pagination", "paging", "page_info", "pageInfo")]
+    for prefix in dict.fromkeys([*_where(body, record_path), *nested]):
         for name in MORE_FLAGS:
             if lookup(body, prefix + name) is True:
                 found.append(("flag", prefix + name, f"{prefix}{name}: true"))

@@ -195,6 +195,7 @@ def paginate(
         )
         pending = list(point.pending) if point.pending else None
         following = point.next_request
+        cached = False
     else:
         first_request = (
             paginator.first_request(request) if isinstance(paginator, Paginator) else request
@@ -218,12 +219,16 @@ def paginate(
         state.add(first.records)
         state.seen.add(first_request.key())
         state.limit = _page_limit(chosen, first)
-        planned = chosen.plan(first)
+        try:
+            planned = chosen.plan(first)
+            following = None if planned is not None else chosen.next_request(first)
+        except BearerkitError as err:
+            raise _with_partial(err, state) from None
         pending = [(r, None) for r in planned] if planned is not None else None
-        following = None if planned is not None else chosen.next_request(first)
+        cached = first.from_cache
 
     if pending is not None:
-        return _run_planned(state, pending, fetch, max_pages, workers, progress, desc)
+        return _run_planned(state, pending, fetch, max_pages, workers, progress, desc, cached)
     return _run_sequential(state, following, fetch, max_pages, progress, desc)
 
 
@@ -255,12 +260,15 @@ def _run_planned(
     workers: int,
     progress: bool | None,
     desc: str,
+    cached: bool,
 ) -> Run:
     """Fetch every planned request (a pool once the cache stops answering), in order."""
     known_total = state.pages + len(pending)
     allowed, cut_by = _allowed(state, max_pages)
     kept = pending if allowed is None else pending[: max(0, allowed)]
     left = pending[len(kept) :]
+    # Pages past max_pages can be fetched later; pages past the API's cap never.
+    later = left if cut_by == "max_pages" else []
     bar = progress_bar(state.pages + len(kept), progress, desc=desc, initial=state.pages)
     ok = False
     try:
@@ -268,26 +276,24 @@ def _run_planned(
         # Pages the cache answers cost a millisecond: read them here, in order, while
         # the cache keeps answering (a thread per page would double a cached re-run);
         # the first page that needs the network sends the rest to the pool.
-        cached = True
         while cached and index < len(kept):
             req, got = kept[index]
             if got is None:
                 try:
                     page = _fetch_records(fetch, req, state)
                 except BearerkitError as err:
-                    raise _with_partial(err, state, pending=kept[index:] + left) from None
+                    raise _with_partial(err, state, pending=kept[index:] + later) from None
                 got, cached = page.records, page.from_cache
             state.add(got)
             index += 1
             _tick(bar)
         if index < len(kept):
-            _fetch_pool(state, kept[index:], left, fetch, workers, bar)
+            _fetch_pool(state, kept[index:], later, fetch, workers, bar)
         ok = True
     finally:
         _close(bar, finished=ok)
     if left and cut_by is not None:
-        resumable = left if cut_by == "max_pages" else []
-        return _incomplete(state, cut_by, max_pages, known_total, pending=resumable)
+        return _incomplete(state, cut_by, max_pages, known_total, pending=later)
     return Run(
         state.records,
         _info(
@@ -578,20 +584,21 @@ def _checked(request: PageRequest, base_url: str) -> PageRequest:
     parts = urlsplit(request.path)
     if not (parts.scheme or parts.netloc):
         return request
-    base = urlsplit(base_url)
+    base = urlsplit(base_url.rstrip("/"))
     if _origin(parts) != _origin(base):
         raise PagingError(
             f"The next page link points at {_origin_text(parts)}, not this client's API "
             f"({_origin_text(base)}); bearerkit does not send the token to another host or "
             "scheme and stopped. If that host is trusted, page it with a Client for it."
         )
-    path = request.path
-    if not (path == base_url or path.startswith(base_url.rstrip("/") + "/")):
+    if not (parts.path == base.path or parts.path.startswith(base.path + "/")):
         raise PagingError(
-            f"The next page link {mask_url(path)} is outside this client's base_url "
+            f"The next page link {mask_url(request.path)} is outside this client's base_url "
             f"{base_url}; create the Client with base_url={_origin_text(base)} to follow it."
         )
-    return request
+    # Spelled as the client spells its base_url (a link may say :443 or HOST in capitals).
+    rest = parts.path[len(base.path) :] + (f"?{parts.query}" if parts.query else "")
+    return PageRequest(request.method, base_url.rstrip("/") + rest, request.params, request.json)
 
 
 def _origin(parts: Any) -> tuple[str, str, int | None]:

@@ -24,6 +24,7 @@ from requests.utils import parse_header_links
 
 from ..errors import PagingError
 from ..frames import lookup
+from ..redact import MASK, SECRET_BODY_FIELDS, is_secret_param, mask_url
 
 __all__ = [
     "Cursor",
@@ -62,6 +63,17 @@ class PageRequest:
         """A copy with these JSON body fields set (the body must be an object or ``None``)."""
         body = self.json if isinstance(self.json, Mapping) else {}
         return PageRequest(self.method, self.path, self.params, {**body, **values})
+
+    def __repr__(self) -> str:
+        # A user may put a credential in the query (TMDB v3's api_key) or the body.
+        params = {k: MASK if is_secret_param(str(k)) else v for k, v in (self.params or {}).items()}
+        body = self.json
+        if isinstance(body, Mapping):
+            body = {k: MASK if str(k).lower() in SECRET_BODY_FIELDS else v for k, v in body.items()}
+        return (
+            f"PageRequest(method={self.method!r}, path={mask_url(self.path)!r}, "
+            f"params={params if self.params is not None else None!r}, json={body!r})"
+        )
 
     def key(self) -> tuple[Any, ...]:
         """A hashable identity: the same key twice in a run means the API is going round."""

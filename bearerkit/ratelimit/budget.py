@@ -2,20 +2,21 @@
 
 Each send first *reserves* one request: with ``left`` requests announced and
 ``outstanding`` requests sent but not yet answered, a send may go only while
-``left - outstanding > 0``; otherwise it waits for the window's reset. Every
-answer then corrects the estimate. So with ``remaining=3`` and four threads, the
-fourth waits instead of drawing a refusal.
+``left - outstanding > 0``; otherwise it waits for an answer in flight (the
+server may have counted those already) or, with none in flight, for the window's
+reset. Every answer corrects the estimate. So with ``remaining=3`` and four
+threads, the fourth waits instead of drawing a refusal.
 
 Until the first answer says whether the server announces a budget at all, one
 request goes alone and the others wait for its answer (a budget nearly used up
 by an earlier run must not meet a burst of threads).
 
-Windows are told apart by send order rather than by comparing reset times (a
-``Reset`` in whole seconds is good to about a second, as long as a short
-window): when the clock passes the reset, the whole limit is assumed back, and
-only answers to requests reserved after that moment may say otherwise. Answers
-from the old window arriving late are ignored. Every estimate errs towards
-waiting a little longer, never towards a refusal.
+Windows are told apart mostly by send order, since a ``Reset`` in whole seconds
+is only good to about a second (as long as a short window): when the clock
+passes the reset, the whole limit is assumed back, and answers to requests sent
+before that moment count against the new window unless an exact reset shows
+they belonged to the old one. Every estimate errs towards waiting a little
+longer, never towards a refusal.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Callable
 
 from .headers import Announcement
 
-__all__ = ["DEFAULT_REFUSAL_WAIT", "AWAIT_ANSWER", "Budget"]
+__all__ = ["AWAIT_ANSWER", "DEFAULT_REFUSAL_WAIT", "Budget"]
 
 # A refusal that says nothing about when to come back pauses everything this long.
 DEFAULT_REFUSAL_WAIT = 1.0
@@ -50,6 +51,7 @@ class Budget:
         self.limit: int | None = None
         self.left: int | None = None  # None: no budget known, nothing to hold back
         self.reset_at: float | None = None  # clock time the window ends
+        self.prev_reset: float | None = None  # ... and the one before, once turned over
         self.blocked_until = 0.0  # after a refusal: nothing is sent before this
         self.outstanding = 0
         self.last: Announcement | None = None
@@ -76,10 +78,11 @@ class Budget:
             if full and self.reset_at is not None and now >= self.reset_at:
                 self._next_window()
             if self.left is not None and self.left - self.outstanding <= 0:
+                if self.outstanding > 0:
+                    # Some of those in flight may already be in ``left``: their answers tell.
+                    return AWAIT_ANSWER
                 if self.reset_at is not None:
                     return self.reset_at - now
-                if self.outstanding > 0:
-                    return AWAIT_ANSWER  # the answers in flight will say more
                 # Nothing left, no reset known, nothing in flight: send; the server says when.
             self._seq += 1
             self.outstanding += 1
@@ -100,27 +103,65 @@ class Budget:
             self.last = announced
             if announced.limit is not None:
                 self.limit = announced.limit
-            if seq is not None and seq <= self._window_seq:
-                return  # sent before the window turned over: counted in either window
             reset_at = now + announced.reset_after if announced.reset_after is not None else None
             slack = _SAME_WINDOW + (0.0 if announced.exact_reset else 1.0)
-            if self.left is None or self.reset_at is None or reset_at is None:
-                self.left = announced.remaining
-                self.reset_at = reset_at
-            elif reset_at > self.reset_at + slack:
+            if (
+                seq is not None
+                and seq <= self._window_seq
+                and not self._counted_anew(reset_at, announced)
+            ):
+                return
+            if (
+                self.reset_at is not None
+                and reset_at is not None
+                and reset_at > self.reset_at + slack
+            ):
                 # The server's window turned over before ours did.
+                self.prev_reset = self.reset_at
                 self.left = announced.remaining
                 self.reset_at = reset_at
                 self._window_seq = self._seq
-            elif reset_at >= self.reset_at - slack:
-                self.left = min(self.left, announced.remaining)
-                self.reset_at = min(self.reset_at, reset_at)
-            # else: an answer from an older window: ignore it
+            elif (
+                self.reset_at is not None
+                and reset_at is not None
+                and reset_at < self.reset_at - slack
+            ):
+                return  # an answer from an older window
+            else:
+                self.left = (
+                    announced.remaining
+                    if self.left is None
+                    else min(self.left, announced.remaining)
+                )
+                if reset_at is not None:
+                    self.reset_at = (
+                        reset_at if self.reset_at is None else min(self.reset_at, reset_at)
+                    )
+
+    def _counted_anew(self, reset_at: float | None, announced: Announcement) -> bool:
+        """Was a request sent before the window turned over counted in the new one?
+
+        An exact reset tells: later than the old window's end means the new window
+        (and the answer is news about it). Otherwise nobody can tell, so it is
+        assumed to have used up one request of the new window, and ``False``.
+        """
+        old = self.prev_reset
+        if announced.exact_reset and reset_at is not None and old is not None:
+            return reset_at > old + _SAME_WINDOW
+        if self.left is not None:
+            self.left -= 1
+        return False
 
     def abandon(self) -> None:
         """Give back this thread's reservation: the send failed without an answer."""
         with self._lock:
             self._release()
+            self._answered.notify_all()
+
+    def forget_outstanding(self) -> None:
+        """Treat every request in flight as answered (their answers are overdue)."""
+        with self._lock:
+            self.outstanding = 0
             self._answered.notify_all()
 
     def await_answer(self, timeout: float = 0.1) -> None:
@@ -145,6 +186,7 @@ class Budget:
 
     def _next_window(self) -> None:
         """The reset has passed: assume the whole limit is back until an answer says otherwise."""
+        self.prev_reset = self.reset_at
         self.left = self.limit
         self.reset_at = None
         self._window_seq = self._seq

@@ -19,12 +19,13 @@ from ..errors import RateLimitError
 from ..redact import mask_url
 from .budget import AWAIT_ANSWER, Budget
 from .countdown import clock_time, wait_visibly
-from .headers import is_refusal, parse_headers, refusal_wait
+from .headers import is_refusal, parse_headers
 from .windows import RateLimiter
 
 __all__ = ["DEFAULT_MAX_WAIT", "Pacer"]
 
 DEFAULT_MAX_WAIT = 60.0  # seconds: a notebook cell may wait a minute; longer is reported
+AWAIT_LIMIT = 30.0  # real seconds to wait for answers in flight before assuming them lost
 
 
 class Pacer:
@@ -72,14 +73,19 @@ class Pacer:
         if self.limiter is not None:
             delay = self.limiter.reserve(max_delay=self.max_wait)
             if delay is None:
-                wait = self.limiter.reserve() or 0.0  # only to say when; this slot is lost
+                wait = self.limiter.next_slot()
                 raise self._too_long(
                     method, url, wait, f"rate_limit={self.limiter} allows no request"
                 )
             self._wait(delay, f"keeping to rate_limit={self.limiter}")
+        awaiting_since: float | None = None
         while True:
             wait = self.budget.reserve()
             if wait == AWAIT_ANSWER:
+                # Bounded: an answer that never comes (a lost thread) must not hold us forever.
+                awaiting_since = awaiting_since or time.monotonic()
+                if time.monotonic() - awaiting_since > AWAIT_LIMIT:
+                    self.budget.forget_outstanding()
                 self.budget.await_answer()
                 continue
             if wait <= 0:
@@ -118,13 +124,6 @@ class Pacer:
     def abandon(self) -> None:
         """The send failed without an answer: give its reservation back."""
         self.budget.abandon()
-
-    def refusal_wait(self, status: int, headers: Mapping[str, str]) -> float | None:
-        """Seconds a rate refusal asks to wait (``None``: not a refusal, or it did not say)."""
-        announced = parse_headers(headers, now=self.wall())
-        if not is_refusal(status, announced):
-            return None
-        return refusal_wait(announced)
 
     # -- helpers ---------------------------------------------------------------
     def _wait(self, seconds: float, why: str) -> None:

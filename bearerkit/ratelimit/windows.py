@@ -122,16 +122,26 @@ class RateLimiter:
         """Take the next free slot and return the seconds until it; ``None`` if beyond ``max_delay``."""
         with self._lock:
             now = self.clock()
-            slot = max(now, self._last)
-            for window, sent in zip(self.windows, self._sent, strict=True):
-                if len(sent) == window.limit:
-                    slot = max(slot, sent[0] + window.period)
+            slot = self._free_slot(now)
             if slot - now > max_delay:
                 return None
             for sent in self._sent:
                 sent.append(slot)
             self._last = slot
         return slot - now
+
+    def next_slot(self) -> float:
+        """Seconds until the next free slot, without taking it."""
+        with self._lock:
+            now = self.clock()
+            return self._free_slot(now) - now
+
+    def _free_slot(self, now: float) -> float:
+        slot = max(now, self._last)
+        for window, sent in zip(self.windows, self._sent, strict=True):
+            if len(sent) == window.limit:
+                slot = max(slot, sent[0] + window.period)
+        return slot
 
     def wait(self) -> float:
         """Block until this caller's slot comes; return the seconds waited."""

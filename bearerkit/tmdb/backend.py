@@ -74,7 +74,7 @@ def connect(
     options: dict[str, Any] = {"rate_limit": rate_limit, "cache": cache, "page_cap": MAX_PAGES}
     if chosen == "sandbox":
         reason = "backend='sandbox'" if backend == "sandbox" else f"{BACKEND_VARIABLE}=sandbox"
-        return _sandbox_connection(f"bearerkit: {reason}, using", language, options, quiet)
+        return _sandbox_connection(f"bearerkit: {reason}, using", "", language, options, quiet)
     found: Token | str | None = token
     missing: TokenError | None = None
     if found is None:
@@ -88,11 +88,11 @@ def connect(
             missing = exc
     url = _base_url(base_url, env_file)
     if missing is not None and not url:
-        if missing.reason == "placeholder":
-            lead = f"bearerkit: {str(missing).rstrip('.')}. Meanwhile using"
+        if missing.reason == "placeholder":  # the message says how to replace it
+            lead, tail = f"bearerkit: {str(missing).rstrip('.')}. Meanwhile using", ""
         else:
-            lead = f"bearerkit: no {TOKEN_VARIABLE} found, using"
-        return _sandbox_connection(lead, language, options, quiet)
+            lead, tail = f"bearerkit: no {TOKEN_VARIABLE} found, using", TOKEN_HELP
+        return _sandbox_connection(lead, tail, language, options, quiet)
     client = Client(url or TMDB_API, found, **options)
     return TMDB(client, language=language)
 
@@ -111,13 +111,14 @@ def _backend(backend: str, env_file: str | os.PathLike[str] | None) -> str:
     return pinned
 
 
-def _sandbox_connection(lead: str, language: str, options: dict[str, Any], quiet: bool) -> TMDB:
+def _sandbox_connection(
+    lead: str, tail: str, language: str, options: dict[str, Any], quiet: bool
+) -> TMDB:
+    """A connection to the shared sandbox, announced in one line: ``lead`` … ``tail``."""
     sb = _default_sandbox()
     if not quiet:
-        print(
-            f"{lead} the embedded TMDB sandbox at {sb.url} (offline, sample data). {TOKEN_HELP}",
-            file=sys.stderr,
-        )
+        notice = f"{lead} the embedded TMDB sandbox at {sb.url} (offline, sample data). {tail}"
+        print(notice.rstrip(), file=sys.stderr)
     return TMDB(Client(sb.url, sb.token, **options), language=language, sandbox=sb)
 
 

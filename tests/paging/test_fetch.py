@@ -73,7 +73,15 @@ STYLES: dict[str, tuple[str, str, Any, Any, Any, list[Any], str]] = {
         IDS,
         "cursor",
     ),
-    "stripe": ("GET", "stripe/customers", None, None, LastId("starting_after"), STRIPE_IDS, "last_id"),
+    "stripe": (
+        "GET",
+        "stripe/customers",
+        None,
+        None,
+        LastId("starting_after"),
+        STRIPE_IDS,
+        "last_id",
+    ),
     "openai": ("GET", "openai/files", None, None, LastId("after"), OPENAI_IDS, "last_id"),
     "graph": ("GET", "graph/users", None, None, NextURL("@odata.nextLink"), IDS, "next_url"),
     "facebook": ("GET", "facebook/posts", None, None, NextURL("paging.next"), IDS, "next_url"),
@@ -133,7 +141,11 @@ def test_notion_post_sends_the_cursor_in_the_body(page_server: Any) -> None:
         start = int((hit.body or {}).get("start_cursor") or 0)
         more = start + 2 < 6
         rows = [{"id": i} for i in range(start + 1, start + 3)]
-        return 200, {}, {"results": rows, "next_cursor": str(start + 2) if more else None, "has_more": more}
+        return (
+            200,
+            {},
+            {"results": rows, "next_cursor": str(start + 2) if more else None, "has_more": more},
+        )
 
     server = page_server(notion)
     with bk.Client(server.url, CANARY) as api:
@@ -234,17 +246,32 @@ def tmdb_like(cap: int, total_pages: int) -> Any:
     def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
         page = int(hit.query.get("page", 1))
         if page > cap:
-            body = {"status_code": 22, "status_message": "Invalid page: Pages start at 1 and max at 500."}
+            body = {
+                "status_code": 22,
+                "status_message": "Invalid page: Pages start at 1 and max at 500.",
+            }
             return 400, {}, body
         rows = [{"id": page * 100 + i} for i in range(2)]
-        return 200, {}, {"page": page, "results": rows, "total_pages": total_pages, "total_results": 2 * total_pages}
+        return (
+            200,
+            {},
+            {
+                "page": page,
+                "results": rows,
+                "total_pages": total_pages,
+                "total_results": 2 * total_pages,
+            },
+        )
 
     return route
 
 
 def test_page_cap_stops_there_incomplete_and_warns(page_server: Any) -> None:
     server = page_server(tmdb_like(cap=5, total_pages=9))
-    with bk.Client(server.url, CANARY, page_cap=5) as api, pytest.warns(UserWarning, match="page cap"):
+    with (
+        bk.Client(server.url, CANARY, page_cap=5) as api,
+        pytest.warns(UserWarning, match="page cap"),
+    ):
         frame = api.paginate("discover/movie", progress=False)
     assert len(frame) == 10
     info = frame.attrs["paging"]
@@ -278,7 +305,9 @@ def test_a_next_link_to_another_host_never_gets_the_token(page_server: Any, styl
     if style == "link":
         api_server = page_server(link_to(target))
     else:
-        api_server = page_server(lambda hit, server: (200, {}, {"results": [{"id": 1}], "next": target}))
+        api_server = page_server(
+            lambda hit, server: (200, {}, {"results": [{"id": 1}], "next": target})
+        )
     with bk.Client(api_server.url, CANARY) as api, pytest.raises(bk.PagingError) as info:
         api.paginate("items", progress=False)
     assert other.hits == []
@@ -296,11 +325,45 @@ def test_a_next_link_to_another_scheme_is_refused_before_sending(page_server: An
     assert len(api_server.hits) == 1
 
 
+def test_a_next_link_outside_base_url_is_refused(page_server: Any) -> None:
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        return 200, {"Link": f'<{server.url}/other/items?page=2>; rel="next"'}, [{"id": 1}]
+
+    api_server = page_server(route)
+    with (
+        bk.Client(api_server.url + "/api", CANARY) as api,
+        pytest.raises(bk.PagingError, match="outside this client's base_url"),
+    ):
+        api.paginate("items", progress=False)
+    assert [h.path for h in api_server.hits] == ["/api/items"]
+
+
+def test_a_same_origin_link_spelled_differently_is_followed(page_server: Any) -> None:
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        page = int(hit.query.get("page", 1))
+        port = server.url.rsplit(":", 1)[1]
+        link = f'<HTTP://127.0.0.1:{port}/api/items?page={page + 1}>; rel="next"'
+        return 200, {"Link": link} if page < 3 else {}, [{"id": page}]
+
+    api_server = page_server(route)
+    with bk.Client(api_server.url + "/api/", CANARY) as api:
+        frame = api.paginate("items", progress=False)
+    assert frame["id"].tolist() == [1, 2, 3]
+    assert all(h.authorization == f"Bearer {CANARY}" for h in api_server.hits)
+
+
 def test_a_cursor_that_repeats_is_an_error_not_a_loop(page_server: Any) -> None:
     server = page_server(
-        lambda hit, s: (200, {}, {"data": [{"id": 1}], "meta": {"result_count": 1, "next_token": "same"}})
+        lambda hit, s: (
+            200,
+            {},
+            {"data": [{"id": 1}], "meta": {"result_count": 1, "next_token": "same"}},
+        )
     )
-    with bk.Client(server.url, CANARY) as api, pytest.raises(bk.PagingError, match="same next page"):
+    with (
+        bk.Client(server.url, CANARY) as api,
+        pytest.raises(bk.PagingError, match="same next page"),
+    ):
         api.paginate("tweets", progress=False)
     assert len(server.hits) == 2
 
@@ -335,7 +398,7 @@ def test_resume_fetches_only_the_missing_pages(page_server: Any) -> None:
         before = len(server.hits)
         frame = api.paginate("items", resume=info.value, progress=False)
     resumed = server.pages_hit()[before:]
-    assert resumed[0] == 4 and set(resumed) <= {4, 5, 6}  # nothing from pages 1-3
+    assert 4 in resumed and set(resumed) <= {4, 5, 6}  # nothing from pages 1-3
     assert sorted(server.pages_hit()) == [1, 2, 3, 4, 4, 5, 6]  # every page fetched once (4: twice)
     assert frame.equals(pd.DataFrame.from_records(RECORDS))
     assert frame.attrs["paging"]["complete"] is True and frame.attrs["paging"]["pages"] == 6
@@ -364,7 +427,11 @@ def test_resume_a_cursor_run(page_server: Any) -> None:
             return 503, {}, {"ok": False, "error": "ratelimited"}
         rows = RECORDS[start : start + 10]
         following = str(start + 10) if start + 10 < 57 else ""
-        return 200, {}, {"ok": True, "members": rows, "response_metadata": {"next_cursor": following}}
+        return (
+            200,
+            {},
+            {"ok": True, "members": rows, "response_metadata": {"next_cursor": following}},
+        )
 
     server = page_server(slack)
     with bk.Client(server.url, CANARY, retries=0) as api:
@@ -413,7 +480,32 @@ def test_progress_bar_ends_at_100_percent(
     assert "6/6" in last and "100%" in last
 
 
-def test_no_progress_bar_when_off_or_one_page(api: bk.Client, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("name", ["pages", "slack"])
+def test_notebook_bar_ends_full_and_green(
+    api: bk.Client, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("ipywidgets")
+    import tqdm.auto
+    import tqdm.notebook
+
+    bars: list[Any] = []
+
+    class Spy(tqdm.notebook.tqdm):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Spy)
+    method, path, params, body, *_ = STYLES[name]
+    api.paginate(path, params, method=method, json=body, progress=True)
+    (bar,) = bars
+    widget = bar.container.children[1]
+    assert widget.value == widget.max == 6 and widget.bar_style == "success"
+
+
+def test_no_progress_bar_when_off_or_one_page(
+    api: bk.Client, capsys: pytest.CaptureFixture[str]
+) -> None:
     api.paginate("pages/items", progress=False)
     api.paginate("pages/items", {"per_page": 100})
     assert capsys.readouterr().err == ""
@@ -435,7 +527,9 @@ def test_tmdb_concurrent_pages_equal_a_sequential_fetch(tmdb_api: bk.Client) -> 
     ]
     with pytest.warns(UserWarning):
         frame = tmdb_api.paginate("discover/movie", max_pages=8, workers=4, progress=False)
-        records = tmdb_api.paginate_records("discover/movie", max_pages=8, workers=1, progress=False)
+        records = tmdb_api.paginate_records(
+            "discover/movie", max_pages=8, workers=1, progress=False
+        )
     assert frame["id"].tolist() == [r["id"] for r in sequential]
     assert records == sequential
 

@@ -136,9 +136,7 @@ def github_links(current: int, last: int) -> dict[str, str]:
 
 def test_link_header_with_last_plans_every_page() -> None:
     plan = LinkHeader().plan(page([{}], headers=github_links(1, 4)))
-    assert [r.path for r in plan or []] == [
-        f"{BASE}/items?per_page=10&page={n}" for n in (2, 3, 4)
-    ]
+    assert [r.path for r in plan or []] == [f"{BASE}/items?per_page=10&page={n}" for n in (2, 3, 4)]
 
 
 def test_link_header_with_only_next_is_followed_one_by_one() -> None:
@@ -175,7 +173,9 @@ def test_cursor_in_the_json_body_for_notion_post() -> None:
     assert nxt.json == {"page_size": 10, "start_cursor": "abc"} and nxt.params is None
 
 
-@pytest.mark.parametrize("body", [{}, {"meta": {}}, {"meta": {"next_token": None}}, {"meta": {"next_token": ""}}])
+@pytest.mark.parametrize(
+    "body", [{}, {"meta": {}}, {"meta": {"next_token": None}}, {"meta": {"next_token": ""}}]
+)
 def test_cursor_stops_when_missing_null_or_empty(body: Any) -> None:
     assert Cursor("meta.next_token", "pagination_token").next_request(page(body)) is None
 
@@ -205,7 +205,9 @@ def test_a_subclass_needs_only_next_request() -> None:
 
         def next_request(self, page: Page) -> PageRequest | None:
             body = page.body
-            return page.request.with_params(**{"from": body["resume_from"]}) if body["more"] else None
+            return (
+                page.request.with_params(**{"from": body["resume_from"]}) if body["more"] else None
+            )
 
     r = ResumeFrom()
     assert r.plan(page({})) is None
@@ -223,3 +225,15 @@ def test_reprs_show_the_settings() -> None:
     assert repr(Cursor("meta.next_token", "pagination_token")) == (
         "Cursor(path='meta.next_token', param='pagination_token', in_body=False)"
     )
+
+
+def test_page_request_repr_masks_credentials_in_params_and_body() -> None:
+    request = PageRequest(
+        "POST",
+        "https://me:pw@api.example.com/x?api_key=k1",
+        {"api_key": "k2", "page": 2},
+        {"client_secret": "s3", "n": 1},
+    )
+    shown = repr(request)
+    assert "k1" not in shown and "k2" not in shown and "s3" not in shown and "pw" not in shown
+    assert "'page': 2" in shown and "'n': 1" in shown

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from bearerkit.ratelimit.budget import DEFAULT_REFUSAL_WAIT, AWAIT_ANSWER, Budget
+from bearerkit.ratelimit.budget import AWAIT_ANSWER, DEFAULT_REFUSAL_WAIT, Budget
 from bearerkit.ratelimit.headers import Announcement
 
 from .clocks import FakeClock
@@ -39,19 +41,28 @@ def test_a_failed_first_send_lets_another_learn() -> None:
 
 
 def test_in_flight_requests_are_reserved() -> None:
-    # remaining=3 and four threads about to send: three go, the fourth waits for the reset.
+    # remaining=3 and four threads about to send: three go, the fourth waits.
     budget, _ = budget_with(3, reset=1.0)
-    assert [budget.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert budget.reserve() == pytest.approx(1.0)
+    # A reservation belongs to the thread that made it: one sender thread per request.
+    senders = [ThreadPoolExecutor(1) for _ in range(3)]
+    assert [s.submit(budget.reserve).result() for s in senders] == [0.0, 0.0, 0.0]
     assert budget.outstanding == 3
+    assert budget.reserve() == AWAIT_ANSWER  # their answers may tell more
+    # Answers may come out of order; each thread observes its own.
+    for sender, remaining in zip(senders, (0, 1, 2), strict=True):
+        sender.submit(budget.observe, Announcement(5, remaining, 1.0, True)).result()
+        sender.shutdown()
+    assert budget.outstanding == 0
+    assert budget.reserve() == pytest.approx(1.0)  # none out, none left: the reset
 
 
 def test_answers_correct_the_estimate_downwards() -> None:
     budget, _ = budget_with(5)
     budget.reserve()
     budget.observe(Announcement(5, 1, 1.0, True))  # another client used some
-    budget.reserve()
-    assert budget.reserve() > 0
+    assert budget.reserve() == 0.0
+    budget.observe(Announcement(5, 0, 1.0, True))
+    assert budget.reserve() == pytest.approx(1.0)
 
 
 def test_after_the_reset_the_whole_limit_is_back() -> None:

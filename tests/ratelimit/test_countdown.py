@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import time
+import types
 
 import pytest
+import tqdm.auto
 
 from bearerkit.ratelimit.countdown import clock_time, wait_visibly
 
@@ -15,7 +18,9 @@ from .clocks import FakeClock
 
 def test_three_second_wait_prints_a_countdown_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     clock = FakeClock()
-    wait_visibly(3.0, why="the rate limit of api.example.com is used up", clock=clock, sleep=clock.sleep)
+    wait_visibly(
+        3.0, why="the rate limit of api.example.com is used up", clock=clock, sleep=clock.sleep
+    )
     err = capsys.readouterr().err
     assert "waiting 3 s" in err and "api.example.com" in err
     assert re.search(r"until \d\d:\d\d:\d\d", err)
@@ -45,3 +50,22 @@ def test_clock_time_is_local_and_dated_when_not_today() -> None:
     now = time.mktime((2026, 11, 30, 17, 0, 0, 0, 0, -1))
     assert clock_time(42 * 60 + 10, now=now) == "17:42:10"
     assert clock_time(86400, now=now) == "2026-12-01 17:00:00"
+
+
+def test_in_jupyter_the_countdown_is_a_tqdm_bar(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bars: list[dict[str, object]] = []
+    real = tqdm.auto.tqdm
+
+    def spy(*args: object, **kwargs: object) -> object:
+        bars.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(tqdm.auto, "tqdm", spy)
+    clock = FakeClock()
+    wait_visibly(5.0, why="the budget is used up", clock=clock, sleep=clock.sleep)
+    assert len(bars) == 1 and bars[0]["total"] == 5 and bars[0]["unit"] == "s"
+    assert "the budget is used up" in str(bars[0]["desc"])
+    assert sum(clock.slept) == pytest.approx(5.0)

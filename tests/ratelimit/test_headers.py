@@ -69,7 +69,9 @@ def test_dialects(
 
 def test_whole_second_resets_are_marked_inexact() -> None:
     delta = parse_headers({"RateLimit-Remaining": "1", "RateLimit-Reset": "3"}, now=NOW)
-    epoch = parse_headers({"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": str(int(NOW) + 3)}, now=NOW)
+    epoch = parse_headers(
+        {"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": str(int(NOW) + 3)}, now=NOW
+    )
     duration = parse_headers(
         {"x-ratelimit-remaining-requests": "1", "x-ratelimit-reset-requests": "2.5s"}, now=NOW
     )
@@ -129,7 +131,9 @@ def test_retry_after_beside_a_budget() -> None:
 def test_malformed_budgets_never_raise(headers: dict[str, str]) -> None:
     found = parse_headers(headers, now=NOW)
     assert found.remaining is None or found.remaining >= 0
-    assert found.reset_after is None or (math.isfinite(found.reset_after) and found.reset_after >= 0)
+    assert found.reset_after is None or (
+        math.isfinite(found.reset_after) and found.reset_after >= 0
+    )
 
 
 @pytest.mark.parametrize(

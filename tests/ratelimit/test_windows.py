@@ -92,6 +92,7 @@ def test_max_delay_declines_a_slot_without_taking_it() -> None:
     limiter = RateLimiter("1/h", clock=clock, sleep=clock.sleep)
     assert limiter.reserve(max_delay=60) == 0.0
     assert limiter.reserve(max_delay=60) is None
+    assert limiter.next_slot() == pytest.approx(3600.0)
     assert limiter.reserve() == pytest.approx(3600.0)  # the declined slot was not used up
 
 

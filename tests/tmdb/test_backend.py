@@ -41,7 +41,18 @@ def test_connect_with_the_example_placeholder_says_so_and_how_to_fix_it(
     assert err.count("\n") == 1 and "no TMDB_TOKEN found" not in err
     assert f"TMDB_TOKEN in {clean_env / '.env'} is still the placeholder from .env.example" in err
     assert "Replace it with your token" in err and "themoviedb.org/settings/api" in err
-    assert "using the embedded TMDB sandbox at http://127.0.0.1:" in err
+    assert "Meanwhile using the embedded TMDB sandbox at http://127.0.0.1:" in err
+    assert err.endswith("(offline, sample data).\n")  # the fix is said once, not twice
+
+
+def test_with_no_env_file_at_all_the_notice_is_the_readers(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (clean_env / ".env").write_text(f"TMDB_TOKEN={FAKE_TOKEN}\n")
+    monkeypatch.setenv("BEARERKIT_ENV_FILE", str(clean_env / "no-such.env"))  # the notebook harness
+    assert bk.tmdb.connect().is_sandbox
+    notice = SANDBOX_NOTICE.fullmatch(capsys.readouterr().err)
+    assert notice and notice["why"] == "no TMDB_TOKEN found"
 
 
 def test_the_notice_never_mentions_test_switches(
@@ -84,8 +95,12 @@ def test_backend_sandbox_ignores_the_token(
     (clean_env / ".env").write_text(f"TMDB_TOKEN={FAKE_TOKEN}\n")
     api = bk.tmdb.connect(backend="sandbox")
     assert api.is_sandbox and api.client.token != bk.Token(FAKE_TOKEN)
-    notice = SANDBOX_NOTICE.fullmatch(capsys.readouterr().err)
-    assert notice and notice["why"] == "backend='sandbox'"
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        r"bearerkit: backend='sandbox', using the embedded TMDB sandbox at "
+        r"http://127\.0\.0\.1:\d+/3 \(offline, sample data\)\.\n",
+        err,
+    )
 
 
 @pytest.mark.parametrize("where", ["environment", ".env"])

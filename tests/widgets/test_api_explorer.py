@@ -241,3 +241,25 @@ def test_cached_answers_are_counted(sb: Sandbox, tmp_path: Path) -> None:
 def test_bad_options_are_refused(client: bk.Client, options: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ApiExplorer(client, **options)
+
+
+def test_put_renames_a_v4_list_and_its_code_does_too(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = bk.Client(sb.v4_url, FAKE_TOKEN)
+    created = client.post("list", json={"name": "Mine", "iso_639_1": "en"})
+    explorer = ApiExplorer(
+        client,
+        path=f"list/{created['id']}",
+        method="PUT",
+        params='{"name": "Renamed"}',
+        token_name="TMDB_TOKEN",
+    )
+    explorer.fetch()
+    assert explorer.error == ""
+    assert explorer.frame is not None and explorer.frame["status_code"].iloc[0] == 12
+    assert client.get(f"list/{created['id']}")["name"] == "Renamed"
+    explorer.params.value = '{"name": "Renamed again"}'
+    explorer.fetch()
+    pd.testing.assert_frame_equal(run_code(explorer.code, monkeypatch), explorer.frame)
+    assert client.get(f"list/{created['id']}")["name"] == "Renamed again"
