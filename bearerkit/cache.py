@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .redact import SECRET_HEADERS, SECRET_PARAMS, is_secret_param, mask_headers, mask_url
+from .redact import SECRET_HEADERS, is_secret_param, mask_headers, mask_url
 
 if TYPE_CHECKING:
     import requests_cache
@@ -178,17 +178,13 @@ def cached_session(
         allowable_methods=("GET",),
         allowable_codes=(200,),
         urls_expire_after=dict(urls),  # type: ignore[arg-type]
-        # requests-cache masks these (case-sensitively) in the final request; the
-        # backend masks every request, and the key function hashes them instead.
-        ignored_parameters=sorted(SECRET_PARAMS | SECRET_HEADERS | _title(SECRET_HEADERS)),
+        # Credentials are the key function's and the masking backend's business; a list
+        # here would only make requests-cache fail every "Vary: Authorization" answer.
+        ignored_parameters=(),
         match_headers=False,
         key_fn=CacheKey(load_cache_secret(path)),
         stale_if_error=False,
     )
-
-
-def _title(names: frozenset[str]) -> frozenset[str]:
-    return frozenset("-".join(p.capitalize() for p in n.split("-")) for n in names)
 
 
 @cache

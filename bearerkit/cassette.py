@@ -22,6 +22,7 @@ and YAML files; this module adds what a notebook needs on top:
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -49,6 +50,7 @@ __all__ = [
     "Cassette",
     "active_cassettes",
     "cassette_miss",
+    "recording",
     "replaying",
     "use_cassette",
 ]
@@ -59,6 +61,9 @@ RECORD_MODE_ENV = "BEARERKIT_RECORD_MODE"
 # API replays against the sandbox, and one recorded on a random loopback port replays
 # on the next. Credentials never take part (they are masked before matching).
 MATCH_ON = ("method", "path", "query", "body")
+# Absolute links to the recorded API (a Link header, a body's "next" URL) are stored with
+# this origin and given the replaying request's origin back, so paging replays anywhere.
+RECORDED_ORIGIN = "http://recorded-origin.bearerkit.invalid"
 
 _active: list[Cassette] = []
 _active_lock = threading.Lock()
@@ -69,9 +74,7 @@ def effective_mode(record_mode: str) -> str:
     mode = (os.environ.get(RECORD_MODE_ENV) or record_mode).strip().lower()
     if mode not in RECORD_MODES:
         source = RECORD_MODE_ENV if os.environ.get(RECORD_MODE_ENV) else "record_mode"
-        raise ValueError(
-            f"{source} must be one of {', '.join(RECORD_MODES)}, not {mode!r}"
-        )
+        raise ValueError(f"{source} must be one of {', '.join(RECORD_MODES)}, not {mode!r}")
     return mode
 
 
@@ -96,6 +99,7 @@ class Cassette:
         self._lock = threading.RLock()
         self._context: Any = None
         self._vcr_cassette: Any = None
+        self._recording = threading.local()  # the origin of the request being recorded
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> Cassette:
@@ -127,6 +131,7 @@ class Cassette:
             self._context = recorder.use_cassette(str(self.path))
             self._vcr_cassette = self._context.__enter__()
             self._save_after_each_recording()
+            self._replay_with_current_origin()
         with _active_lock:
             _active.append(self)
         return self
@@ -195,6 +200,9 @@ class Cassette:
         return request
 
     def _clean_response(self, response: dict[str, Any]) -> dict[str, Any]:
+        origin = getattr(self._recording, "origin", None)
+        if origin:
+            response = _replace_text(response, origin, RECORDED_ORIGIN)
         headers = response.get("headers") or {}
         for name in list(headers):
             if name.lower() in SECRET_HEADERS:
@@ -208,10 +216,7 @@ class Cassette:
             text = _mask_json_fields(text, self.add_secret)
             text = scrub(text, self._secrets)
             body["string"] = text.encode("utf-8") if isinstance(raw, bytes) else text
-            # The body may have shrunk or grown: a stale length would truncate the replay.
-            for name in list(headers):
-                if name.lower() == "content-length":
-                    headers[name] = [str(len(body["string"]))]
+            _fix_length(headers, body["string"])
         return response
 
     # -- plumbing -------------------------------------------------------------------
@@ -224,10 +229,24 @@ class Cassette:
 
         def append_and_save(request: Any, response: Any) -> None:
             with lock:
-                append(request, response)
+                self._recording.origin = _origin(request.uri)
+                try:
+                    append(request, response)
+                finally:
+                    self._recording.origin = None
                 cassette._save()
 
         cassette.append = append_and_save
+
+    def _replay_with_current_origin(self) -> None:
+        cassette = self._vcr_cassette
+        play = cassette.play_response
+
+        def play_here(request: Any) -> Any:
+            response = copy.deepcopy(play(request))  # the stored one is played again later
+            return _replace_text(response, RECORDED_ORIGIN, _origin(request.uri))
+
+        cassette.play_response = play_here
 
     def _mode_origin(self) -> str:
         return f", set by {RECORD_MODE_ENV}" if os.environ.get(RECORD_MODE_ENV) else ""
@@ -270,6 +289,12 @@ def active_cassettes() -> list[Cassette]:
         return list(_active)
 
 
+def recording() -> bool:
+    """Whether an active cassette may record (paging then fetches one page at a time:
+    vcrpy loses interactions recorded from several threads at once)."""
+    return any(not c.replay_only for c in active_cassettes())
+
+
 def replaying() -> bool:
     """Whether a replay-only cassette is active (so no real secret is needed)."""
     return any(c.replay_only for c in active_cassettes())
@@ -285,6 +310,38 @@ def cassette_miss(exc: BaseException, method: str, url: str) -> CassetteError | 
         if not path or str(cassette.path) == path:
             return cassette.miss_error(method, url)
     return CassetteError(f"{method} {mask_url(url)} is not in the cassette; nothing was sent.")
+
+
+def _origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _replace_text(response: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """``response`` (vcrpy's dict) with ``old`` replaced by ``new`` in headers and body."""
+    if not old or old == new:
+        return response
+    headers = response.get("headers") or {}
+    for name in list(headers):
+        values = _as_list(headers[name])
+        if any(old in str(v) for v in values):
+            headers[name] = [str(v).replace(old, new) for v in values]
+    body = response.get("body") or {}
+    raw = body.get("string")
+    if isinstance(raw, bytes) and old.encode() in raw:
+        body["string"] = raw.replace(old.encode(), new.encode())
+        _fix_length(headers, body["string"])
+    elif isinstance(raw, str) and old in raw:
+        body["string"] = raw.replace(old, new)
+        _fix_length(headers, body["string"])
+    return response
+
+
+def _fix_length(headers: dict[str, Any], body: bytes | str) -> None:
+    # A body that shrank or grew with a stale Content-Length would be cut short on replay.
+    for name in list(headers):
+        if name.lower() == "content-length":
+            headers[name] = [str(len(body.encode("utf-8") if isinstance(body, str) else body))]
 
 
 def _as_list(value: Any) -> list[Any]:

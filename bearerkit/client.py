@@ -38,12 +38,12 @@ from .paging import Page, PageRequest, Paginator
 from .paging.fetch import paginate as run_paging
 from .paging.fetch import warn_if_more_pages
 from .ratelimit import DEFAULT_MAX_WAIT, Pacer, RateLimiter, RateSpec
+from .redact import mask_url
 from .responses import (
     api_error,
     check_redirect,
     decode_json,
     network_error,
-    safe_url,
     timeout_error,
 )
 from .retrying import DEFAULT_RETRIES, make_retry
@@ -278,7 +278,7 @@ class Client:
         log.debug(
             "%s %s -> %s in %.0f ms%s",
             method,
-            safe_url(response.url or url),
+            mask_url(response.url or url),
             response.status_code,
             (time.perf_counter() - started) * 1000,
             " (cache)" if response.from_cache else "",  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ __all__ = [
     "network_error",
     "response_secrets",
     "retry_after_seconds",
-    "safe_url",
+    "timeout_error",
 ]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
@@ -95,11 +95,6 @@ DECODING_ERRORS: tuple[type[BaseException], ...] = (
     requests.exceptions.ContentDecodingError,
     u3.DecodeError,
 )
-
-
-def safe_url(url: str | None) -> str:
-    """The URL with credentials masked (:func:`bearerkit.redact.mask_url`)."""
-    return mask_url(url)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

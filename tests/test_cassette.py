@@ -13,7 +13,7 @@ from werkzeug import Request, Response
 
 import bearerkit as bk
 from bearerkit import sandbox
-from bearerkit.cassette import RECORD_MODE_ENV, active_cassettes, replaying
+from bearerkit.cassette import RECORD_MODE_ENV, RECORDED_ORIGIN, active_cassettes, replaying
 
 CANARY = "canary-TOKEN-7f3a9c1e5b2d"
 ISSUED = "issued-ACCESS-4d2c8e1f9a7b"
@@ -143,7 +143,9 @@ def test_a_miss_in_replay_raises_cassette_error_and_sends_nothing(
     assert echo_api.log == []  # nothing reached the server
 
 
-def test_environment_mode_beats_the_argument(echo_api: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_mode_beats_the_argument(
+    echo_api: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "api.yaml"
     _record_everything(echo_api, path)
     echo_api.clear_log()
@@ -181,13 +183,15 @@ def test_client_cassette_records_until_close(tmp_path: Path) -> None:
 def test_cassette_replays_paginate_from_sandbox_on_another_port(tmp_path: Path) -> None:
     path = tmp_path / "pages.yaml"
     with sandbox.start(token=CANARY) as sb, bk.use_cassette(path):
-        live = bk.Client(sb.url, CANARY).paginate(
-            "discover/movie", max_pages=3, workers=1, progress=False
-        )
+        with pytest.warns(UserWarning, match="max_pages=3 reached"):
+            live = bk.Client(sb.url, CANARY).paginate(
+                "discover/movie", max_pages=3, workers=1, progress=False
+            )
     with sandbox.start() as other, bk.use_cassette(path, record_mode="none"):
-        replayed = bk.Client(other.url, other.token).paginate(
-            "discover/movie", max_pages=3, workers=1, progress=False
-        )
+        with pytest.warns(UserWarning, match="max_pages=3 reached"):
+            replayed = bk.Client(other.url, other.token).paginate(
+                "discover/movie", max_pages=3, workers=1, progress=False
+            )
     assert replayed.equals(live)
 
 
@@ -232,3 +236,32 @@ def test_vcrpy_internals_bearerkit_relies_on() -> None:
     assert list(inspect.signature(VcrCassette.append).parameters) == ["self", "request", "response"]
     assert callable(VcrCassette._save)
     assert "cassette" in inspect.getsource(CannotOverwriteExistingCassetteException.__init__)
+
+
+@pytest.mark.parametrize("style", ["github/items", "spotify/search", "graph/users"])
+def test_link_and_next_url_paging_replays_on_another_port(tmp_path: Path, style: str) -> None:
+    """Absolute next links hold the recording's origin; a replay gets its own back."""
+    path = tmp_path / "styles.yaml"
+    params = {"q": "x", "type": "track"} if style.startswith("spotify") else None
+    with sandbox.start(token=CANARY) as sb, bk.use_cassette(path):
+        live = bk.Client(sb.styles_url, CANARY).paginate(style, params, progress=False)
+    assert len(live) == 57
+    assert RECORDED_ORIGIN in path.read_text()  # next links stored with a neutral origin
+    with bk.use_cassette(path, record_mode="none"):
+        # Nothing listens on port 9: only the cassette can answer.
+        replayed = bk.Client("http://127.0.0.1:9/styles").paginate(style, params, progress=False)
+    assert replayed.equals(live)
+
+
+def test_concurrent_paging_records_every_page(tmp_path: Path) -> None:
+    path = tmp_path / "pages.yaml"
+    with sandbox.start(token=CANARY) as sb, bk.use_cassette(path):
+        live = bk.Client(sb.styles_url, CANARY).paginate(
+            "github/items", {"per_page": 5}, workers=4, progress=False
+        )
+    assert len(live) == 57
+    with bk.use_cassette(path, record_mode="none"):
+        replayed = bk.Client("http://127.0.0.1:9/styles").paginate(
+            "github/items", {"per_page": 5}, workers=4, progress=False
+        )
+    assert replayed.equals(live)
