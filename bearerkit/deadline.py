@@ -3,8 +3,9 @@
 requests hands its timeout to the socket, which applies it to each read: a server
 sending one byte every 0.3 s keeps a ``timeout=0.5`` call alive for as long as it
 likes. Here every attempt (sending the request, waiting for the headers, reading the
-body) gets a watchdog timer; when it goes off it shuts the connection's socket, so
-whatever read is blocked returns at once, and the call fails as timed out.
+body) gets an alarm on one watchdog thread; when it goes off it shuts the
+connection's socket, so whatever read is blocked returns at once, and the call fails
+as timed out. Connecting keeps urllib3's own connect timeout.
 
 How: the client's connection pools use connection classes that start the watchdog
 in ``request()`` and stop it when the pool gets the connection back (the body has

@@ -100,9 +100,7 @@ def mask_url(url: str | None) -> str:
             netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
         query = parts.query
         if query:
-            query = urlencode(
-                mask_params(parse_qsl(query, keep_blank_values=True)), safe=",|*"
-            )
+            query = urlencode(mask_params(parse_qsl(query, keep_blank_values=True)), safe=",|*")
         return urlunsplit(parts._replace(netloc=netloc, query=query))
     except ValueError:
         # An unparsable URL (bad port, bad IPv6 literal): keep only what precedes the query

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Literal
 
-from dotenv import dotenv_values, find_dotenv
+from dotenv import dotenv_values
 
 from .errors import TokenError
 from .redact import Secret
@@ -202,9 +202,12 @@ def find_env_file(start: str | os.PathLike[str] | None = None) -> Path | None:
 
     With ``BEARERKIT_ENV_FILE`` set: that file if it is a regular file, else ``None``
     (no search). Otherwise the nearest ``.env`` at ``start`` (default: the current
-    directory) or in a folder above it; the search from the current directory is
-    python-dotenv's ``find_dotenv(usecwd=True)`` (without ``usecwd`` it would start
-    from the caller's source file, not from where the notebook runs).
+    directory, where the notebook runs) or in a folder above it.
+
+    This is python-dotenv's ``find_dotenv`` walk, written out because ``find_dotenv``
+    cannot start at a given folder (only at the current directory, with
+    ``usecwd=True``, or else at its caller's source file) and accepts a FIFO named
+    ``.env``, which would block the read.
 
     >>> find_env_file()  # doctest: +SKIP
     PosixPath('/home/me/project/.env')
@@ -213,10 +216,7 @@ def find_env_file(start: str | os.PathLike[str] | None = None) -> Path | None:
     if override:
         chosen = Path(override).expanduser()
         return chosen if chosen.is_file() else None
-    if start is None:
-        found = find_dotenv(usecwd=True)
-        return Path(found) if found and Path(found).is_file() else None
-    here = Path(start).resolve()
+    here = Path.cwd() if start is None else Path(start).resolve()
     if here.is_file():
         here = here.parent
     for folder in (here, *here.parents):

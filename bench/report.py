@@ -104,73 +104,77 @@ def rows(results: Results) -> list[Row]:
     conversion_ratio = c.bearerkit_s / c.pandas_s
     cache_ratio = k.cached_s / k.uncached_s
     import_ratio = i.bearerkit_s / i.baseline_s
-    return [
-        Row(
-            ROW_NAMES[0],
-            f"{p.bearerkit_s:.2f} s, {p.bearerkit_429}x429",
-            bound,
-            bk_paging,
-            f"<= {PAGING_TARGET:.2f}x bound, no 429",
-            bk_paging <= PAGING_TARGET and p.bearerkit_429 == 0,
-        ),
-        Row(
-            ROW_NAMES[1],
-            f"{p.get_loop_s:.2f} s, {p.get_loop_429}x429",
-            bound,
-            p.get_loop_s / p.bound_s,
-            "(baseline)",
-            None,
-        ),
-        Row(
-            ROW_NAMES[2],
-            f"{p.session_loop_s:.2f} s, {p.session_loop_429}x429",
-            bound,
-            p.session_loop_s / p.bound_s,
-            "(baseline)",
-            None,
-        ),
-        Row(
-            ROW_NAMES[3],
-            f"{o.bearerkit_median_us:.0f} us/call (median of {o.calls}; total {o.bearerkit_total_s:.2f} s)",
-            f"session.get+json {o.bare_median_us:.0f} us (total {o.bare_total_s:.2f} s)",
-            overhead_ratio,
-            f"<= {OVERHEAD_TARGET:.2f}x",
-            overhead_ratio <= OVERHEAD_TARGET,
-        ),
-        Row(
-            ROW_NAMES[4],
-            f"{c.bearerkit_s * 1000:.1f} ms for {c.records:,} records",
-            f"json_normalize+explode+map+regroup {c.pandas_s * 1000:.1f} ms",
-            conversion_ratio,
-            f"<= {CONVERSION_TARGET:.2f}x",
-            conversion_ratio <= CONVERSION_TARGET,
-        ),
-        Row(
-            ROW_NAMES[5],
-            f"{k.cached_s * 1000:.0f} ms for {k.pages} pages (CPU {k.cached_cpu_s * 1000:.0f} ms; "
-            f"{k.sent_on_rerun} sent)",
-            f"uncached {k.uncached_s:.2f} s",
-            cache_ratio,
-            f"< {CACHE_TARGET:.0%}",
-            cache_ratio < CACHE_TARGET,
-        ),
-        Row(
-            ROW_NAMES[6],
-            f"{k.fresh_client_s * 1000:.0f} ms for {k.pages} pages ({k.sent_by_fresh_client} sent)",
-            f"uncached {k.uncached_s:.2f} s",
-            k.fresh_client_s / k.uncached_s,
-            "(kernel restart; no target)",
-            None,
-        ),
-        Row(
-            ROW_NAMES[7],
-            f"import bearerkit {i.bearerkit_s * 1000:.0f} ms (median of {i.runs}){_cpu(i.bearerkit_cpu_s)}",
-            f"import pandas, requests {i.baseline_s * 1000:.0f} ms{_cpu(i.baseline_cpu_s)}",
-            import_ratio,
-            f"<= {IMPORT_TARGET:.2f}x",
-            import_ratio <= IMPORT_TARGET,
-        ),
-    ] + [_style_row(s) for s in results.styles] + [_rate_row(r) for r in results.ratelimits]
+    return (
+        [
+            Row(
+                ROW_NAMES[0],
+                f"{p.bearerkit_s:.2f} s, {p.bearerkit_429}x429",
+                bound,
+                bk_paging,
+                f"<= {PAGING_TARGET:.2f}x bound, no 429",
+                bk_paging <= PAGING_TARGET and p.bearerkit_429 == 0,
+            ),
+            Row(
+                ROW_NAMES[1],
+                f"{p.get_loop_s:.2f} s, {p.get_loop_429}x429",
+                bound,
+                p.get_loop_s / p.bound_s,
+                "(baseline)",
+                None,
+            ),
+            Row(
+                ROW_NAMES[2],
+                f"{p.session_loop_s:.2f} s, {p.session_loop_429}x429",
+                bound,
+                p.session_loop_s / p.bound_s,
+                "(baseline)",
+                None,
+            ),
+            Row(
+                ROW_NAMES[3],
+                f"{o.bearerkit_median_us:.0f} us/call (median of {o.calls}; total {o.bearerkit_total_s:.2f} s)",
+                f"session.get+json {o.bare_median_us:.0f} us (total {o.bare_total_s:.2f} s)",
+                overhead_ratio,
+                f"<= {OVERHEAD_TARGET:.2f}x",
+                overhead_ratio <= OVERHEAD_TARGET,
+            ),
+            Row(
+                ROW_NAMES[4],
+                f"{c.bearerkit_s * 1000:.1f} ms for {c.records:,} records",
+                f"json_normalize+explode+map+regroup {c.pandas_s * 1000:.1f} ms",
+                conversion_ratio,
+                f"<= {CONVERSION_TARGET:.2f}x",
+                conversion_ratio <= CONVERSION_TARGET,
+            ),
+            Row(
+                ROW_NAMES[5],
+                f"{k.cached_s * 1000:.0f} ms for {k.pages} pages (CPU {k.cached_cpu_s * 1000:.0f} ms; "
+                f"{k.sent_on_rerun} sent)",
+                f"uncached {k.uncached_s:.2f} s",
+                cache_ratio,
+                f"< {CACHE_TARGET:.0%}",
+                cache_ratio < CACHE_TARGET,
+            ),
+            Row(
+                ROW_NAMES[6],
+                f"{k.fresh_client_s * 1000:.0f} ms for {k.pages} pages ({k.sent_by_fresh_client} sent)",
+                f"uncached {k.uncached_s:.2f} s",
+                k.fresh_client_s / k.uncached_s,
+                "(kernel restart; no target)",
+                None,
+            ),
+            Row(
+                ROW_NAMES[7],
+                f"import bearerkit {i.bearerkit_s * 1000:.0f} ms (median of {i.runs}){_cpu(i.bearerkit_cpu_s)}",
+                f"import pandas, requests {i.baseline_s * 1000:.0f} ms{_cpu(i.baseline_cpu_s)}",
+                import_ratio,
+                f"<= {IMPORT_TARGET:.2f}x",
+                import_ratio <= IMPORT_TARGET,
+            ),
+        ]
+        + [_style_row(s) for s in results.styles]
+        + [_rate_row(r) for r in results.ratelimits]
+    )
 
 
 def _rate_row(r: RateRun) -> Row:

@@ -182,16 +182,22 @@ def test_client_cassette_records_until_close(tmp_path: Path) -> None:
 
 def test_cassette_replays_paginate_from_sandbox_on_another_port(tmp_path: Path) -> None:
     path = tmp_path / "pages.yaml"
-    with sandbox.start(token=CANARY) as sb, bk.use_cassette(path):
-        with pytest.warns(UserWarning, match="max_pages=3 reached"):
-            live = bk.Client(sb.url, CANARY).paginate(
-                "discover/movie", max_pages=3, workers=1, progress=False
-            )
-    with sandbox.start() as other, bk.use_cassette(path, record_mode="none"):
-        with pytest.warns(UserWarning, match="max_pages=3 reached"):
-            replayed = bk.Client(other.url, other.token).paginate(
-                "discover/movie", max_pages=3, workers=1, progress=False
-            )
+    with (
+        sandbox.start(token=CANARY) as sb,
+        bk.use_cassette(path),
+        pytest.warns(UserWarning, match="max_pages=3 reached"),
+    ):
+        live = bk.Client(sb.url, CANARY).paginate(
+            "discover/movie", max_pages=3, workers=1, progress=False
+        )
+    with (
+        sandbox.start() as other,
+        bk.use_cassette(path, record_mode="none"),
+        pytest.warns(UserWarning, match="max_pages=3 reached"),
+    ):
+        replayed = bk.Client(other.url, other.token).paginate(
+            "discover/movie", max_pages=3, workers=1, progress=False
+        )
     assert replayed.equals(live)
 
 

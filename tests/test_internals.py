@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-import pytest
 import requests
 
 
@@ -99,15 +98,3 @@ def test_requests_reads_location_as_latin1_then_utf8() -> None:
     response.status_code = 302
     response.headers["Location"] = "/caf\xc3\xa9"  # UTF-8 bytes as http.client decodes them
     assert requests.Session().get_redirect_target(response) == "/café"
-
-
-# -- python-dotenv: bearerkit.token.find_env_file -----------------------------------------
-def test_find_dotenv_usecwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dotenv import find_dotenv
-
-    assert "usecwd" in parameters(find_dotenv)
-    (tmp_path / ".env").write_text("X=1\n")
-    deeper = tmp_path / "a"
-    deeper.mkdir()
-    monkeypatch.chdir(deeper)
-    assert find_dotenv(usecwd=True) == str(tmp_path / ".env")

@@ -342,3 +342,10 @@ def test_malformed_environment_token_keeps_no_token_in_frame_locals(
     with pytest.raises(bk.TokenError) as info:
         bk.load_token()
     assert FAKE_TOKEN[:20] not in _locals_below(info.value)
+
+
+def test_a_fifo_named_env_is_not_used(clean_env: Path) -> None:
+    os.mkfifo(clean_env / ".env")  # reading it would block until someone writes
+    assert find_env_file() is None
+    with pytest.raises(bk.TokenError, match=r"no \.env file was found"):
+        bk.load_token()
