@@ -27,7 +27,6 @@ from .shapes import JWT, V3_KEY, is_placeholder
 __all__ = [
     "ENV_FILE_VARIABLE",
     "Token",
-    "clean_value",
     "env_value",
     "find_env_file",
     "load_token",
@@ -190,11 +189,6 @@ def _bad_character(value: str, source: str) -> str | None:
             "source, into a plain-text editor."
         )
     return None
-
-
-def clean_value(raw: str, *, name: str, source: str) -> str:
-    """The token text :meth:`Token.parse` keeps (kept for callers not yet using ``parse``)."""
-    return Token.parse(raw, source=source, name=name).value
 
 
 def find_env_file(start: str | os.PathLike[str] | None = None) -> Path | None:

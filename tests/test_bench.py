@@ -36,6 +36,9 @@ ROW_NAMES = (
     "paging style: cursor (Slack)",
     "paging style: next URL (Spotify)",
     "paging style: last id (Stripe)",
+    "announced limit: ietf headers",
+    "announced limit: openai headers",
+    "announced limit: github headers",
 )
 
 

@@ -297,7 +297,11 @@ def test_a_path_without_suffix_gets_sqlite(server: HTTPServer, tmp_path: Path) -
 def test_cached_paginate_sends_nothing_and_keeps_page_order(tmp_path: Path) -> None:
     from bearerkit import sandbox
 
-    with sandbox.start() as sb, bk.Client(sb.url, sb.token, cache=tmp_path / "c.sqlite") as c:
+    with (
+        sandbox.start() as sb,
+        bk.Client(sb.url, sb.token, cache=tmp_path / "c.sqlite") as c,
+        pytest.warns(UserWarning, match="max_pages=. reached"),
+    ):
         first = c.paginate("discover/movie", max_pages=6, progress=False)
         sb.clear_log()
         again = c.paginate("discover/movie", max_pages=6, progress=False)

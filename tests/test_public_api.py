@@ -8,7 +8,8 @@ import sys
 import bearerkit as bk
 
 EXPECTED = {
-    "ApiError", "AuthError", "BearerkitError", "Client", "ClientCredentials", "InsecureTransportError",
+    "ApiError", "AuthError", "BearerkitError", "Cassette", "CassetteError", "Client", "ClientCredentials",
+    "InsecureTransportError", "use_cassette",
     "NetworkError", "NotFoundError", "PagingError", "RateLimitError", "RecordPathError", "ResponseFormatError",
     "ServerError", "Token", "TokenError", "__version__", "load_token", "paging", "sandbox", "scan", "tmdb", "widgets",
 }  # fmt: skip
@@ -27,6 +28,7 @@ def test_error_tree() -> None:
         bk.NetworkError,
         bk.ResponseFormatError,
         bk.PagingError,
+        bk.CassetteError,
         bk.ApiError,
     ):
         assert issubclass(cls, bk.BearerkitError)
@@ -39,7 +41,7 @@ def test_import_is_light() -> None:
     code = (
         "import sys, bearerkit\n"
         "heavy = [m for m in ('ipywidgets', 'matplotlib', 'tqdm', 'IPython', 'requests_cache',"
-        " 'authlib', 'bearerkit.sandbox', 'bearerkit.tmdb', 'bearerkit.widgets') if m in sys.modules]\n"
+        " 'vcr', 'bearerkit.sandbox', 'bearerkit.tmdb', 'bearerkit.widgets') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
