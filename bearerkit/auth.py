@@ -15,7 +15,9 @@ from requests.auth import AuthBase
 from .errors import InsecureTransportError
 from .token import Token
 
-__all__ = ["BearerAuth", "check_transport", "is_loopback"]
+__all__ = ["BearerAuth", "check_transport", "is_loopback", "origin"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def is_loopback(host: str | None) -> bool:
@@ -28,6 +30,25 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def origin(url: str | None) -> tuple[str, str, int | None] | None:
+    """``(scheme, host, port)`` of ``url``, default port filled in; ``None`` if it has no readable host.
+
+    A token goes only where it was meant to: a redirect or a next link to another
+    origin must not carry it.
+
+    >>> origin("https://API.example.com/v1"), origin("/v1/next")
+    (('https', 'api.example.com', 443), None)
+    """
+    try:
+        parts = urlsplit(url or "")
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname.lower(), port
 
 
 def check_transport(url: str) -> None:

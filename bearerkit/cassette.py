@@ -128,8 +128,22 @@ class Cassette:
                 before_record_request=self._clean_request,
                 before_record_response=self._clean_response,
             )
-            self._context = recorder.use_cassette(str(self.path))
-            self._vcr_cassette = self._context.__enter__()
+            context = recorder.use_cassette(str(self.path))
+            broken: str | None = None
+            try:
+                if self.path.exists():  # vcrpy takes undecodable bytes for an empty cassette
+                    self.path.read_bytes().decode("utf-8")
+                self._vcr_cassette = context.__enter__()
+            except Exception as exc:  # YAML syntax, bad bytes, a file that is not a cassette
+                broken = type(exc).__name__
+            if broken is not None:  # raised here, so the parser's error is not chained
+                raise CassetteError(
+                    f"Cassette {self.path} cannot be read ({broken}): it is not a cassette "
+                    "bearerkit wrote, or it was damaged. Restore it from version control, or "
+                    "delete it and record it again with a real token.",
+                    path=str(self.path),
+                )
+            self._context = context
             self._save_after_each_recording()
             self._replay_with_current_origin()
         with _active_lock:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 from .errors import BearerkitError
 from .tmdb import BACKENDS
-from .tmdb_kinds import DEFAULT_LANGUAGE, FIRST_YEAR, KINDS, LAST_YEAR
+from .tmdb_kinds import DEFAULT_LANGUAGE, FIRST_YEAR, KINDS, LAST_YEAR, check_language
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     genres.add_argument(
         "--language",
         action="append",
+        type=_language,
         metavar="LANG",
         help=LANG_HELP + "; repeat for several name columns",
     )
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=" (movie) or ".join(f.year_param for f in KINDS.values())
         + f" (tv), {FIRST_YEAR} to {LAST_YEAR}",
     )
-    discover.add_argument("--language", metavar="LANG", help=LANG_HELP)
+    discover.add_argument("--language", type=_language, metavar="LANG", help=LANG_HELP)
     discover.add_argument(
         "--columns",
         default=",".join(DISCOVER_COLUMNS),
@@ -188,6 +189,13 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+def _language(text: str) -> str:
+    try:
+        return check_language(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _year(text: str) -> int:

@@ -22,32 +22,28 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
-from . import logmask
-from ._version import __version__
 from .auth import BearerAuth, check_transport
-from .cache import CacheSpec, Expiry, cached_session
+from .cache import CacheSpec, Expiry
 from .cassette import Cassette, cassette_miss
 from .deadline import Deadline, DeadlineExceeded
-from .deadline import install as watch_deadlines
-from .errors import BearerkitError
+from .errors import BearerkitError, ResponseFormatError
 from .frames import to_frame
-from .paging import Page, PageRequest, Paginator
+from .paging import Page, PageRequest, Paginator, Run
 from .paging.fetch import paginate as run_paging
-from .paging.fetch import warn_if_more_pages
+from .paging.partial import warn_if_more_pages
 from .ratelimit import DEFAULT_MAX_WAIT, Pacer, RateLimiter, RateSpec
-from .redact import mask_url
+from .redact import MaskedURL, mask_url
 from .responses import (
     api_error,
-    check_redirect,
     decode_json,
     network_error,
     timeout_error,
 )
-from .retrying import DEFAULT_RETRIES, make_retry
+from .retrying import DEFAULT_RETRIES
 from .token import Token
+from .transport import build_session
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,33 +53,8 @@ __all__ = ["DEFAULT_TIMEOUT", "Client"]
 log = logging.getLogger("bearerkit")
 
 DEFAULT_TIMEOUT = 10.0  # seconds each attempt may take, first byte sent to last byte read
-DEFAULT_POOL_SIZE = 16  # connections kept per host: enough for paginate's workers
 
 Timeout = float | tuple[float, float]
-
-
-class _PacedAdapter(HTTPAdapter):
-    """An ``HTTPAdapter`` whose every real send passes the client's :class:`Pacer`.
-
-    Pacing here, below the cache, means answers from the cache never wait nor
-    count; the retry policy sends its resends through the same pacer.
-    """
-
-    def __init__(self, *, pacer: Pacer, **kwargs: Any) -> None:
-        self.pacer = pacer
-        super().__init__(**kwargs)
-
-    def send(
-        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
-    ) -> requests.Response:
-        self.pacer.before_send(request.method or "GET", request.url or "")
-        try:
-            response = super().send(request, *args, **kwargs)
-        except BaseException:
-            self.pacer.abandon()
-            raise
-        self.pacer.observe(response.status_code, response.headers)
-        return response
 
 
 class Client:
@@ -170,36 +141,16 @@ class Client:
         if self.token is not None or auth is not None:
             check_transport(self.base_url)  # fail before anything is sent
 
-        self.session: requests.Session = (
-            cached_session(cache, expire_after=cache_expire_after) if cache else requests.Session()
+        self.session: requests.Session = build_session(
+            self.base_url,
+            auth=BearerAuth(self.token) if self.token is not None else auth,
+            pacer=self.pacer,
+            retries=retries,
+            cache=cache,
+            cache_expire_after=cache_expire_after,
+            headers=headers,
         )
         self.cached = bool(cache)
-        adapter = _PacedAdapter(
-            pacer=self.pacer,
-            max_retries=make_retry(retries, max_wait=self.max_wait, pacer=self.pacer),
-            pool_connections=4,
-            pool_maxsize=DEFAULT_POOL_SIZE,
-        )
-        watch_deadlines(adapter)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-        # A redirect to an unusable Location becomes an ApiError, not a ValueError.
-        self.session.hooks["response"].append(check_redirect)
-        logmask.install()
-        self.session.auth = BearerAuth(self.token) if self.token is not None else auth
-        # Proxies and the CA bundle come from the environment, read once here: with
-        # trust_env, requests re-reads os.environ twice per request (0.3-0.7 ms each,
-        # most of a cache hit).
-        self.session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
-        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if ca_bundle:
-            self.session.verify = ca_bundle
-        self.session.trust_env = False
-        self.session.headers.update(
-            {"User-Agent": f"bearerkit/{__version__}", "Accept": "application/json"}
-        )
-        if headers:
-            self.session.headers.update(headers)
         if cassette is not None:
             self.cassette = Cassette(cassette, record_mode=record_mode)
             if self.token is not None:
@@ -237,7 +188,10 @@ class Client:
             NetworkError, AuthError, NotFoundError, RateLimitError, ServerError, ApiError.
         """
         method = method.upper()
-        url = self.url(path)
+        # Masked reprs: a next link can carry a credential (access_token=...), and a
+        # verbose traceback prints this frame's locals.
+        path = MaskedURL(path)
+        url = MaskedURL(self.url(path))
         limit = timeout if timeout is not None else self.timeout
         started = time.perf_counter()
         failure: BearerkitError | None = None
@@ -252,8 +206,8 @@ class Client:
                     headers=dict(headers) if headers else None,
                     timeout=limit,
                 )
-            except BearerkitError:
-                raise
+            except BearerkitError as exc:  # from the pacer, an auth, a hook: deep inside
+                failure = exc
             except DeadlineExceeded:
                 failure = timeout_error(method, url, timeout=limit)
             except requests.exceptions.RequestException as exc:
@@ -271,8 +225,11 @@ class Client:
                     failure = timeout_error(method, url, timeout=limit)
         if failure is not None:
             # Raised outside the except blocks, so no requests exception (which holds the
-            # request and its Authorization header) rides along as __context__.
-            raise failure
+            # request and its Authorization header) rides along as __context__; and
+            # without the frames of requests and urllib3, whose locals (urlopen's
+            # `headers`) hold the Authorization header for a verbose traceback to print.
+            failure.__context__ = None
+            raise failure.with_traceback(None)
         if not hasattr(response, "from_cache"):
             response.from_cache = False  # type: ignore[attr-defined]
         log.debug(
@@ -353,6 +310,11 @@ class Client:
         1  12  Adventure
         """
         page = self._get_page(PageRequest("GET", path, params))
+        if page.body is None:  # an empty frame would hide that nothing came back
+            raise ResponseFormatError(
+                f"GET {mask_url(page.url)} answered with an empty body, not the JSON records "
+                "a DataFrame needs. Check the path; use get() for endpoints that answer nothing."
+            )
         frame = to_frame(page.body, record_path)
         warn_if_more_pages(page, record_path=record_path)
         return frame
@@ -404,16 +366,13 @@ class Client:
 
         >>> client.paginate("discover/movie", max_pages=5)  # doctest: +SKIP
         """
-        return run_paging(
-            self._get_page,
+        return self._paging(
             PageRequest(method.upper(), path, params, json),
-            base_url=self.base_url,
             paginator=paginator,
             record_path=record_path,
             max_pages=max_pages,
             workers=workers,
             progress=progress,
-            page_cap=self.page_cap,
             resume=resume,
         ).frame()
 
@@ -432,18 +391,21 @@ class Client:
         resume: Any = None,
     ) -> list[Any]:
         """Like :meth:`paginate` but return the raw records (a list of dicts)."""
-        return run_paging(
-            self._get_page,
+        return self._paging(
             PageRequest(method.upper(), path, params, json),
-            base_url=self.base_url,
             paginator=paginator,
             record_path=record_path,
             max_pages=max_pages,
             workers=workers,
             progress=progress,
-            page_cap=self.page_cap,
             resume=resume,
         ).records
+
+    def _paging(self, request: PageRequest, **options: Any) -> Run:
+        """One paging run over this client's pages, kept within its base_url and page cap."""
+        return run_paging(
+            self._get_page, request, base_url=self.base_url, page_cap=self.page_cap, **options
+        )
 
     def _get_page(self, request: PageRequest) -> Page:
         """One page: the decoded JSON, the headers, the final URL, whether the cache answered."""

@@ -22,6 +22,7 @@ __all__ = [
     "SECRET_HEADERS",
     "SECRET_PARAMS",
     "SNIPPET_CHARS",
+    "MaskedURL",
     "Secret",
     "header_secrets",
     "is_secret_param",
@@ -177,6 +178,22 @@ def snippet(
     text = scrub(text[:_SCRUB_WINDOW], secrets)
     text = " ".join(text[: limit * 4].split())
     return text[:limit] + ("…" if len(text) > limit else "")
+
+
+class MaskedURL(str):
+    """A URL (or path) that is a plain ``str`` to every use but whose repr masks credentials.
+
+    For locals that must hold a URL as sent: a next link can carry ``access_token=``
+    (Facebook's ``paging.next``), and a verbose traceback prints each frame's locals.
+
+    >>> MaskedURL("https://x/items?access_token=abc&page=2")
+    'https://x/items?access_token=***&page=2'
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(mask_url(str(self)))
 
 
 class Secret:

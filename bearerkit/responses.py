@@ -16,9 +16,7 @@ import http.client
 import json
 import socket
 import ssl
-import time
 from collections.abc import Iterator, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -46,7 +44,6 @@ __all__ = [
     "decode_json",
     "network_error",
     "response_secrets",
-    "retry_after_seconds",
     "timeout_error",
 ]
 
@@ -187,12 +184,16 @@ def decode_json(method: str, response: requests.Response, *, token: Token | None
         problem = "is nested more deeply than Python can decode"
     except ValueError:
         problem = "is not JSON"
-    # Raised outside the except block, so no decoder error (holding the body) is chained.
+    # Raised outside the except block, so no decoder error (holding the body) is chained;
+    # and no plain copy of the body (which may echo the token) stays in this frame's
+    # locals for a verbose traceback to print.
+    size = len(body)
+    del body
     ctype = response.headers.get("Content-Type") or "no content type"
     if problem.startswith("is nested"):
         raise ResponseFormatError(
             f"{method} {mask_url(response.url)} answered {response.status_code} with JSON that "
-            f"{problem} ({len(body)} bytes). This is not a normal API answer; check the base URL."
+            f"{problem} ({size} bytes). This is not a normal API answer; check the base URL."
         )
     excerpt = snippet(response.content, secrets=response_secrets(response, token))
     raise ResponseFormatError(
@@ -291,21 +292,6 @@ def _bad_location(response: requests.Response) -> str | None:
     except ValueError:
         why = "a malformed address or port"  # urllib3's LocationParseError is a ValueError
     return why
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _auth_advice(status: int, token: Token | None) -> str:

@@ -13,6 +13,7 @@ Pure data: importing this module loads nothing else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +28,7 @@ __all__ = [
     "KindChoice",
     "KindFields",
     "check_kind",
+    "check_language",
     "expand_kind",
     "kind_label",
     "language_label",
@@ -125,6 +127,26 @@ def expand_kind(kind: object) -> tuple[Kind, ...]:
 def kind_label(kind: str) -> str:
     """``"movie"`` → ``"Movie"``, ``"both"`` → ``"Movie + TV"``."""
     return " + ".join(KINDS[k].label for k in expand_kind(kind))
+
+
+# TMDB's language codes: ISO 639-1, optionally a region ("pt-BR"; "es-419" is a UN region).
+_LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:-(?:[A-Za-z]{2}|[0-9]{3}))?")
+
+
+def check_language(code: object) -> str:
+    """Return ``code`` if it looks like a TMDB language code; else raise ``ValueError`` saying so.
+
+    TMDB answers an unknown code with English names, which would pass silently.
+
+    >>> check_language("pt-BR")
+    'pt-BR'
+    """
+    if not (isinstance(code, str) and _LANGUAGE_CODE.fullmatch(code)):
+        raise ValueError(
+            f"language must be a code such as 'en', 'de' or 'pt-BR' (ISO 639-1, optionally "
+            f"with a region), not {code!r}"
+        )
+    return code
 
 
 def language_label(code: str) -> str:

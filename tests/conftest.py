@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,6 +29,31 @@ FAKE_TOKEN = ".".join(
 )
 FAKE_V3_KEY = "".join(f"{n:x}" for n in range(16)) * 2  # 32 hex characters
 
+# TMDB's own error bodies, written out here as TMDB sends them: the sandbox must
+# answer with them and the client must read them.
+INVALID_KEY = {  # 401
+    "success": False,
+    "status_code": 7,
+    "status_message": "Invalid API key: You must be granted a valid key.",
+}
+NOT_FOUND = {  # 404
+    "success": False,
+    "status_code": 34,
+    "status_message": "The resource you requested could not be found.",
+}
+INVALID_PARAMS = {  # 400
+    "success": False,
+    "status_code": 5,
+    "status_message": "Invalid parameters: Your request parameters are incorrect.",
+}
+# TMDB's genre ids, in the order TMDB lists them.
+MOVIE_GENRE_IDS = [
+    28, 12, 16, 35, 80, 99, 18, 10751, 14, 36, 27, 10402, 9648, 10749, 878, 10770, 53, 10752, 37,
+]  # fmt: skip
+TV_GENRE_IDS = [
+    10759, 16, 35, 80, 99, 18, 10751, 10762, 9648, 10763, 10764, 10765, 10766, 10767, 10768, 37,
+]  # fmt: skip
+
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
@@ -44,6 +70,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]
 @pytest.fixture
 def fake_token() -> str:
     return FAKE_TOKEN
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    """A pytest-httpserver on 127.0.0.1 and a free port, for one test."""
+    srv = HTTPServer(host="127.0.0.1", port=0)
+    srv.start()
+    yield srv
+    srv.clear()
+    if srv.is_running():
+        srv.stop()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 import bearerkit as bk
-from bearerkit.auth import BearerAuth, check_transport, is_loopback
+from bearerkit.auth import BearerAuth, check_transport, is_loopback, origin
 
 from .conftest import FAKE_TOKEN
 
@@ -50,6 +50,27 @@ def test_check_transport_allows_https_and_loopback(url: str) -> None:
 def test_check_transport_refuses_the_rest(url: str) -> None:
     with pytest.raises(bk.InsecureTransportError, match="https://"):
         check_transport(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://api.example.com/v1", ("https", "api.example.com", 443)),
+        ("https://API.Example.com:443/v1?page=2", ("https", "api.example.com", 443)),
+        ("http://127.0.0.1:8000/3", ("http", "127.0.0.1", 8000)),
+        ("http://user:pw@localhost/x", ("http", "localhost", 80)),
+        ("//evil.example/x", ("", "evil.example", None)),  # scheme-relative: never the client's
+        ("/v1/next?page=2", None),
+        ("https://api.example.com:99999/", None),  # unreadable port
+        ("http:///x", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_origin_fills_the_default_port_and_lowercases_the_host(
+    url: str | None, expected: tuple[str, str, int | None] | None
+) -> None:
+    assert origin(url) == expected
 
 
 def test_bearer_auth_sets_the_header_and_hides_the_token() -> None:

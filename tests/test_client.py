@@ -16,28 +16,7 @@ from werkzeug import Request, Response
 
 import bearerkit as bk
 
-from .conftest import FAKE_TOKEN
-
-TMDB_401 = {
-    "status_code": 7,
-    "status_message": "Invalid API key: You must be granted a valid key.",
-    "success": False,
-}
-TMDB_404 = {
-    "status_code": 34,
-    "status_message": "The resource you requested could not be found.",
-    "success": False,
-}
-
-
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", port=0)
-    srv.start()
-    yield srv
-    srv.clear()
-    if srv.is_running():
-        srv.stop()
+from .conftest import FAKE_TOKEN, INVALID_KEY, NOT_FOUND
 
 
 @pytest.fixture
@@ -331,8 +310,8 @@ def test_no_token_in_reprs_errors_or_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server.expect_request("/3/ok").respond_with_json({})
-    server.expect_request("/3/bad").respond_with_json(TMDB_401, status=401)
-    server.expect_request("/3/gone").respond_with_json(TMDB_404, status=404)
+    server.expect_request("/3/bad").respond_with_json(INVALID_KEY, status=401)
+    server.expect_request("/3/gone").respond_with_json(NOT_FOUND, status=404)
     texts: list[str] = []
     with bk.Client(server.url_for("/3"), FAKE_TOKEN) as c:
         texts += [repr(c), str(c), repr(c.token), repr(c.session.auth)]

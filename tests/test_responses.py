@@ -15,29 +15,8 @@ from pytest_httpserver import HTTPServer
 import bearerkit as bk
 from bearerkit.responses import network_error
 
-from .conftest import FAKE_TOKEN, FAKE_V3_KEY
+from .conftest import FAKE_TOKEN, FAKE_V3_KEY, INVALID_KEY, NOT_FOUND
 from .rawserver import raw_server, response_bytes
-
-TMDB_401 = {
-    "status_code": 7,
-    "status_message": "Invalid API key: You must be granted a valid key.",
-    "success": False,
-}
-TMDB_404 = {
-    "status_code": 34,
-    "status_message": "The resource you requested could not be found.",
-    "success": False,
-}
-
-
-@pytest.fixture
-def server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", port=0)
-    srv.start()
-    yield srv
-    srv.clear()
-    if srv.is_running():
-        srv.stop()
 
 
 @pytest.fixture
@@ -65,19 +44,19 @@ def texts_of(err: BaseException) -> list[str]:
 
 # -- API errors: the API's own words --------------------------------------------------
 def test_401_is_auth_error_with_tmdb_message(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_request("/3/authentication").respond_with_json(TMDB_401, status=401)
+    server.expect_request("/3/authentication").respond_with_json(INVALID_KEY, status=401)
     with pytest.raises(bk.AuthError) as info:
         client.get("authentication")
     err = info.value
     assert err.status_code == 401
-    assert err.api_message == TMDB_401["status_message"]
+    assert err.api_message == INVALID_KEY["status_message"]
     assert err.api_code == 7
     assert err.url is not None and err.url.endswith("/3/authentication")
     assert all(FAKE_TOKEN not in text for text in texts_of(err))
 
 
 def test_401_with_v3_key_says_so(server: HTTPServer) -> None:
-    server.expect_request("/3/authentication").respond_with_json(TMDB_401, status=401)
+    server.expect_request("/3/authentication").respond_with_json(INVALID_KEY, status=401)
     with bk.Client(server.url_for("/3"), FAKE_V3_KEY) as c, pytest.raises(bk.AuthError) as info:
         c.get("authentication")
     assert "looks like a v3 API key" in str(info.value)
@@ -86,7 +65,7 @@ def test_401_with_v3_key_says_so(server: HTTPServer) -> None:
 
 
 def test_404_is_not_found(server: HTTPServer, client: bk.Client) -> None:
-    server.expect_request("/3/nope").respond_with_json(TMDB_404, status=404)
+    server.expect_request("/3/nope").respond_with_json(NOT_FOUND, status=404)
     with pytest.raises(bk.NotFoundError, match="could not be found"):
         client.get("nope")
 
@@ -112,7 +91,7 @@ def test_generic_api_messages(
 def test_query_credentials_are_masked_in_the_error_url(
     server: HTTPServer, client: bk.Client
 ) -> None:
-    server.expect_request("/3/x").respond_with_json(TMDB_404, status=404)
+    server.expect_request("/3/x").respond_with_json(NOT_FOUND, status=404)
     with pytest.raises(bk.NotFoundError) as info:
         client.get("x", {"api_key": FAKE_V3_KEY, "page": 2})
     assert FAKE_V3_KEY not in str(info.value) and "api_key=***" in str(info.value)

@@ -29,6 +29,7 @@ from requests.auth import AuthBase
 from requests.cookies import extract_cookies_to_jar
 
 from bearerkit.auth import check_transport, is_loopback
+from bearerkit.auth import origin as _origin  # handle_401 has an argument named origin
 from bearerkit.errors import InsecureTransportError, TokenError
 from bearerkit.oauth.answer import GrantedToken
 from bearerkit.oauth.exchange import CLIENT_AUTH_METHODS, TokenExchange, scope_text
@@ -50,18 +51,6 @@ def _renewal_delay(expires_in: float, leeway: float) -> float:
     if expires_in >= 2 * leeway:
         return expires_in - leeway
     return expires_in / 2
-
-
-def _origin(url: str | None) -> tuple[str, str, int | None] | None:
-    """``(scheme, host, port)`` of ``url`` with the default port filled in; None if unparsable."""
-    try:
-        parts = urlsplit(url or "")
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    except ValueError:
-        return None
-    if not parts.hostname:
-        return None
-    return parts.scheme, parts.hostname.lower(), port
 
 
 def _sendable(value: str) -> bool:

@@ -20,18 +20,11 @@ Every frame says how it ended in ``df.attrs["paging"]`` (``style``, ``pages``,
 from __future__ import annotations
 
 from .detect import detect, signs_of_more
-from .fetch import ResumePoint, Run, paginate
-from .paginators import (
-    Cursor,
-    LastId,
-    LinkHeader,
-    NextURL,
-    Offset,
-    Page,
-    PageNumber,
-    PageRequest,
-    Paginator,
-)
+from .fetch import paginate
+from .links import LinkHeader, NextURL
+from .page import Page, PageRequest, Paginator
+from .paginators import Cursor, LastId, Offset, PageNumber
+from .resume import ResumePoint, Run
 
 __all__ = [
     "Cursor",

@@ -16,19 +16,9 @@ from typing import Any
 
 from ..errors import PagingError
 from ..frames import lookup
-from .paginators import (
-    Cursor,
-    LastId,
-    LinkHeader,
-    NextURL,
-    Offset,
-    Page,
-    PageNumber,
-    Paginator,
-    _int,
-    _link_value,
-    links,
-)
+from .links import LinkHeader, NextURL, link_value, links
+from .page import Page, Paginator, as_int
+from .paginators import Cursor, LastId, Offset, PageNumber
 
 __all__ = ["describe_more", "detect", "require_followable", "signs_of_more"]
 
@@ -86,11 +76,11 @@ def _looks_like_url(value: str) -> bool:
 
 def _page_size(page: Page, prefix: str) -> int | None:
     for name in PAGE_SIZE_FIELDS:
-        size = _int(lookup(page.body, prefix + name))
+        size = as_int(lookup(page.body, prefix + name))
         if size:
             return size
     for name in PAGE_SIZE_FIELDS:
-        size = _int((page.request.params or {}).get(name))
+        size = as_int((page.request.params or {}).get(name))
         if size:
             return size
     return len(page.records) or None
@@ -131,7 +121,7 @@ def _next_url(page: Page, *, record_path: str | None) -> Paginator | None:
         if not _has(page.body, path):
             continue
         value = lookup(page.body, path)
-        link = _link_value(value)
+        link = link_value(value)
         if value is None or (link is not None and _looks_like_url(link)):
             return NextURL(path)
     return None
@@ -139,11 +129,11 @@ def _next_url(page: Page, *, record_path: str | None) -> Paginator | None:
 
 def _page_number(page: Page, *, record_path: str | None, max_page: int | None) -> Paginator | None:
     for prefix in _where(page.body, record_path):
-        if _int(lookup(page.body, prefix + "total_pages")) is not None:
+        if as_int(lookup(page.body, prefix + "total_pages")) is not None:
             return PageNumber(total_path=prefix + "total_pages", max_page=max_page)
         if (
             _has(page.body, prefix + "page")
-            and _int(lookup(page.body, prefix + "total")) is not None
+            and as_int(lookup(page.body, prefix + "total")) is not None
         ):
             size = _page_size(page, prefix)
             if size:
@@ -155,7 +145,7 @@ def _offset(page: Page, *, record_path: str | None) -> Paginator | None:
     for prefix in _where(page.body, record_path):
         if (
             _has(page.body, prefix + "offset")
-            and _int(lookup(page.body, prefix + "total")) is not None
+            and as_int(lookup(page.body, prefix + "total")) is not None
         ):
             size = _page_size(page, prefix)
             if size:
@@ -214,7 +204,7 @@ def _signs(page: Page, record_path: str | None) -> list[tuple[str, str, str]]:
             if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
                 found.append(("cursor", prefix + name, f"{prefix}{name}: {str(value)[:40]!r}"))
         for name in TOTAL_FIELDS:
-            total = _int(lookup(body, prefix + name))
+            total = as_int(lookup(body, prefix + name))
             if total is not None and total > len(page.records):
                 shown = f"{prefix}{name}: {total}, this page has {len(page.records)} records"
                 found.append(("total", prefix + name, shown))

@@ -20,7 +20,10 @@ COUNTDOWN_AFTER = 2.0  # seconds: shorter waits pass without a word
 def clock_time(seconds_from_now: float, *, now: float | None = None) -> str:
     """The local clock time ``seconds_from_now`` ahead: ``17:42:10`` (with the date if not today)."""
     wall = time.time() if now is None else now
-    then = time.localtime(wall + seconds_from_now)
+    try:
+        then = time.localtime(wall + seconds_from_now)
+    except (OverflowError, OSError, ValueError):  # Retry-After: 99999999999999999999
+        return "a time too far ahead to show"
     if time.strftime("%Y-%m-%d", then) != time.strftime("%Y-%m-%d", time.localtime(wall)):
         return time.strftime("%Y-%m-%d %H:%M:%S", then)
     return time.strftime("%H:%M:%S", then)

@@ -120,3 +120,13 @@ def index_of(record_id: str, id_prefix: str) -> int | None:
         return None
     position = int(number) - 1
     return position if 0 <= position < RECORD_COUNT else None
+
+
+def offset_after(record_id: str | None, id_prefix: str, *, error: Reply) -> int:
+    """The offset just past the record ``record_id`` (0 for ``None``); refuse an unknown id."""
+    if record_id is None:
+        return 0
+    position = index_of(record_id, id_prefix)
+    if position is None:
+        raise BadRequest(error)
+    return position + 1

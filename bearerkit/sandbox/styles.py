@@ -39,10 +39,10 @@ from bearerkit.sandbox.dataset import (
     BadRequest,
     decode_cursor,
     encode_cursor,
-    index_of,
     integer,
     message_error,
     more_after,
+    offset_after,
     page_size,
     records,
     url,
@@ -211,12 +211,8 @@ def stripe(request: Request, match: re.Match[str], root: str) -> Reply:
     query = request.query
     size = page_size(query, "limit", error=_stripe_error("limit", "Invalid integer"))
     after = query.get("starting_after")
-    offset = 0
-    if after is not None:
-        position = index_of(after, "cus_")
-        if position is None:
-            raise BadRequest(_stripe_error("starting_after", f"No such customer: '{after}'"))
-        offset = position + 1
+    refusal = _stripe_error("starting_after", f"No such customer: '{after}'")
+    offset = offset_after(after, "cus_", error=refusal)
     return json_reply(
         200,
         {
@@ -233,12 +229,9 @@ def openai(request: Request, match: re.Match[str], root: str) -> Reply:
     query = request.query
     size = page_size(query, "limit", error=_openai_error("limit", "Invalid limit"))
     after = query.get("after")
-    offset = 0
-    if after is not None:
-        position = index_of(after, "file-")
-        if position is None:
-            raise BadRequest(_openai_error("after", f"No such File object: {after}"))
-        offset = position + 1
+    offset = offset_after(
+        after, "file-", error=_openai_error("after", f"No such File object: {after}")
+    )
     items = window(offset, size, "file-")
     return json_reply(
         200,

@@ -11,8 +11,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..client import Client
+from ..errors import RecordPathError, ResponseFormatError
 from ..frames import records_to_frame, typed
-from ..tmdb_kinds import DEFAULT_LANGUAGE, KINDS, Kind, KindChoice, check_kind, expand_kind
+from ..tmdb_kinds import (
+    DEFAULT_LANGUAGE,
+    KINDS,
+    Kind,
+    KindChoice,
+    check_kind,
+    check_language,
+    expand_kind,
+)
 from .checks import checked_genres, checked_records
 
 if TYPE_CHECKING:
@@ -41,7 +50,7 @@ class TMDB:
         self, client: Client, *, language: str = DEFAULT_LANGUAGE, sandbox: Sandbox | None = None
     ) -> None:
         self.client = client
-        self.language = language
+        self.language = check_language(language)
         self.sandbox = sandbox
         self._genre_cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._genre_lock = threading.Lock()
@@ -70,7 +79,7 @@ class TMDB:
             ResponseFormatError: the answer is not ``{"genres": [{"id": int, "name": str}, ...]}``.
         """
         kind = check_kind(kind)
-        lang = language or self.language
+        lang = check_language(language or self.language)
         key = (kind, lang)
         with self._genre_lock:
             if key not in self._genre_cache:
@@ -248,6 +257,8 @@ class TMDB:
             raise ValueError(f"pages must be a whole number of at least 1, not {pages!r}")
         if year is not None:
             filters[KINDS[kind].year_param] = year
+        if filters.get("language") is not None:
+            check_language(filters["language"])  # before any request, not after the pages
         if filters.get("with_genres") is not None:
             filters["with_genres"] = self.genre_ids(filters["with_genres"], kind)
         path = f"discover/{kind}"
@@ -255,13 +266,23 @@ class TMDB:
             # pages=N asks for the first N pages: stopping there is the request, not a loss
             # (the paging layer warns about max_pages; TMDB's 500-page cap still warns).
             warnings.filterwarnings("ignore", _MAX_PAGES_WARNING, UserWarning)
-            records = self.client.paginate_records(
-                path,
-                filters,
-                record_path="results",
-                max_pages=min(pages, MAX_PAGES),
-                progress=progress,
-            )
+            try:
+                records = self.client.paginate_records(
+                    path,
+                    filters,
+                    record_path="results",
+                    max_pages=min(pages, MAX_PAGES),
+                    progress=progress,
+                )
+            except RecordPathError as exc:
+                # The caller named no record path: a page without 'results' is TMDB's
+                # answer being odd, not the caller's mistake.
+                failure = ResponseFormatError(
+                    f"GET {path} answered a page that is not TMDB's shape ({exc}); expected "
+                    "{'results': [...], 'total_pages': int}. Check the base URL."
+                )
+                failure.partial = exc.partial
+                raise failure from None
         return checked_records(records, f"GET {path}")
 
 

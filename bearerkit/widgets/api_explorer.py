@@ -26,7 +26,7 @@ import requests
 
 from ..frames import to_frame
 from ..redact import SECRET_BODY_FIELDS, is_secret_param
-from .parts import SEPARATOR, describe, error_html, show
+from .parts import SEPARATOR, FetchParts, describe, show
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -98,7 +98,7 @@ class _Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)  # paginate's threads report too
 
 
-class ApiExplorer(widgets.VBox):
+class ApiExplorer(FetchParts, widgets.VBox):
     """Explore any bearer API: path, parameters, method, all pages; table, status, code.
 
     Driven by hand (type a path, press Fetch) or from code: set
@@ -146,7 +146,6 @@ class ApiExplorer(widgets.VBox):
         self.client = client
         self.token_name = token_name or _token_variable(client)
         self.frame: pd.DataFrame | None = None
-        self._error = ""
         self._note = ""
         self._last: _Call | None = None
 
@@ -168,9 +167,7 @@ class ApiExplorer(widgets.VBox):
             options=METHODS, value=method, description="Method", layout=widgets.Layout(width="12em")
         )
         self.all_pages = widgets.Checkbox(value=all_pages, description="All pages", indent=False)
-        self.button = widgets.Button(description="Fetch", icon="download", button_style="primary")
-        self._status = widgets.Label(value=f"{client.base_url}: enter a path and press Fetch.")
-        self._error_line = widgets.HTML(value="")
+        self._make_fetch_parts(f"{client.base_url}: enter a path and press Fetch.")
         self._note_line = widgets.HTML(value="")
         self.table = widgets.Output()
         self._code_view = widgets.HTML(value=_code_html(self.code))
@@ -189,7 +186,6 @@ class ApiExplorer(widgets.VBox):
             (self.code_panel, "bk-code"),
         ):
             part.add_class(css)
-        self.button.on_click(lambda _button: self.fetch())
         super().__init__(
             children=[
                 widgets.HBox([self.method, self.path]),
@@ -204,16 +200,6 @@ class ApiExplorer(widgets.VBox):
         self.add_class("bk-api-explorer")
         if autofetch:
             self.fetch()
-
-    @property
-    def status(self) -> str:
-        """The status line, e.g. ``"GET genre/movie/list · 200 · 19 rows · 1 page · 0 cached · 0.01 s"``."""
-        return str(self._status.value)
-
-    @property
-    def error(self) -> str:
-        """The last fetch's error message, or ``""`` when it worked."""
-        return self._error
 
     @property
     def note(self) -> str:
@@ -307,10 +293,6 @@ class ApiExplorer(widgets.VBox):
         self._note_line.value = (
             f"<div style='{NOTE_STYLE}'>{html.escape(message)}</div>" if message else ""
         )
-
-    def _set_error(self, message: str) -> None:
-        self._error = message
-        self._error_line.value = error_html(message)
 
 
 def _token_variable(client: Client) -> str:

@@ -25,7 +25,7 @@ from ..tmdb_kinds import (
     kind_label,
     language_label,
 )
-from .parts import SEPARATOR, describe, error_html, show
+from .parts import SEPARATOR, FetchParts, describe, show
 
 if TYPE_CHECKING:
     from ..tmdb import TMDB
@@ -82,7 +82,7 @@ def _kind_options() -> list[tuple[str, str]]:
     return [(kind_label(k) if k != "both" else "Both", k) for k in KIND_CHOICES]
 
 
-class GenreExplorer(widgets.VBox):
+class GenreExplorer(FetchParts, widgets.VBox):
     """Browse TMDB's genres by kind and language, with a chart of titles per genre.
 
     Displays as a VBox with a Kind toggle, a Language dropdown, a Fetch button, a
@@ -128,7 +128,7 @@ class GenreExplorer(widgets.VBox):
         self.pages = pages
         self.frame: pd.DataFrame | None = None
         self.counts: pd.DataFrame | None = None
-        self._error = ""
+        self._make_fetch_parts("Press Fetch to load the genres.")
 
         self.kind = widgets.ToggleButtons(
             options=_kind_options(),
@@ -141,9 +141,6 @@ class GenreExplorer(widgets.VBox):
             value=tmdb.language if tmdb.language in codes else codes[0],
             description="Language",
         )
-        self.button = widgets.Button(description="Fetch", icon="download", button_style="primary")
-        self._status = widgets.Label(value="Press Fetch to load the genres.")
-        self._error_line = widgets.HTML(value="")
         self.table = widgets.Output(layout=widgets.Layout(margin="0 1em 0 0"))
         self.chart = widgets.Output()
         for part, css in (
@@ -156,7 +153,6 @@ class GenreExplorer(widgets.VBox):
             (self.chart, "bk-chart"),
         ):
             part.add_class(css)
-        self.button.on_click(lambda _button: self.fetch())
 
         controls = widgets.HBox([self.kind, self.language, self.button])
         results = widgets.HBox(
@@ -166,16 +162,6 @@ class GenreExplorer(widgets.VBox):
         self.add_class("bk-genre-explorer")
         if autofetch:
             self.fetch()
-
-    @property
-    def status(self) -> str:
-        """The status line, e.g. ``"sandbox · Movie · Deutsch (de) · 19 rows · 40 titles · 0.04 s"``."""
-        return str(self._status.value)
-
-    @property
-    def error(self) -> str:
-        """The last fetch's error message, or ``""`` when it worked."""
-        return self._error
 
     def fetch(self) -> None:
         """Fetch the genre table and the chart for the chosen kind and language.
@@ -224,7 +210,3 @@ class GenreExplorer(widgets.VBox):
         pages = f"{self.pages} discover page{'s' if self.pages != 1 else ''}"
         title = f"{kind_label(kind)} titles per genre, first {pages}{note}"
         return _bar_chart_png(counts, labels=labels, title=title)
-
-    def _set_error(self, message: str) -> None:
-        self._error = message
-        self._error_line.value = error_html(message)

@@ -349,19 +349,22 @@ def test_handle_401_checks_the_transport_before_resending(server):
 # -- threads ---------------------------------------------------------------------
 
 
-def test_concurrent_requests_share_one_token_request(server, session):
-    server.token_delay = 0.3  # keep the first fetch in flight while the others arrive
-    auth = make_auth(server)
-
+def eight_at_once(server, session, auth):
+    """The status codes of eight requests sent at the same time with ``auth``."""
     with ThreadPoolExecutor(8) as pool:
-        codes = list(
+        return list(
             pool.map(
                 lambda _: session.get(f"{server.url}/api/x", auth=auth, timeout=5).status_code,
                 range(8),
             )
         )
 
-    assert codes == [200] * 8
+
+def test_concurrent_requests_share_one_token_request(server, session):
+    server.token_delay = 0.3  # keep the first fetch in flight while the others arrive
+    auth = make_auth(server)
+
+    assert eight_at_once(server, session, auth) == [200] * 8
     assert len(server.token_requests) == 1
     assert auth.token_count == 1
 
@@ -372,15 +375,7 @@ def test_concurrent_401s_share_one_renewal(server, session):
     server.revoke()
     server.token_delay = 0.2
 
-    with ThreadPoolExecutor(8) as pool:
-        codes = list(
-            pool.map(
-                lambda _: session.get(f"{server.url}/api/x", auth=auth, timeout=5).status_code,
-                range(8),
-            )
-        )
-
-    assert codes == [200] * 8
+    assert eight_at_once(server, session, auth) == [200] * 8
     assert len(server.token_requests) == 2
     assert auth.token_count == 2
 

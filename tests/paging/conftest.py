@@ -17,10 +17,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import pandas as pd
 import pytest
 
 import bearerkit as bk
 from bearerkit import sandbox
+from bearerkit.paging import (
+    Cursor,
+    LastId,
+    LinkHeader,
+    NextURL,
+    Offset,
+    Page,
+    PageNumber,
+    PageRequest,
+)
 
 CANARY = f"canary-TOKEN-{secrets.token_hex(8)}"
 RECORDS = [{"id": i, "name": f"Item {i:02d}", "rank": i} for i in range(1, 58)]
@@ -156,3 +167,113 @@ class InFlight:
                     self.now -= 1
 
         client.response = response  # type: ignore[method-assign]
+
+
+STRIPE_IDS = [f"cus_{i:04d}" for i in IDS]
+OPENAI_IDS = [f"file-{i:04d}" for i in IDS]
+
+# name: (method, path, params, json, explicit paginator, ids, detected style)
+STYLES: dict[str, tuple[str, str, Any, Any, Any, list[Any], str]] = {
+    "github": ("GET", "github/items", None, None, LinkHeader(), IDS, "link_header"),
+    "huggingface": ("GET", "huggingface/models", None, None, LinkHeader(), IDS, "link_header"),
+    "spotify": (
+        "GET",
+        "spotify/search",
+        {"q": "x", "type": "track"},
+        None,
+        NextURL("tracks.next"),
+        IDS,
+        "next_url",
+    ),
+    "notion_post": (
+        "POST",
+        "notion/databases/d1/query",
+        None,
+        {"page_size": 10},
+        Cursor("next_cursor", "start_cursor", in_body=True),
+        IDS,
+        "cursor",
+    ),
+    "notion_get": (
+        "GET",
+        "notion/users",
+        None,
+        None,
+        Cursor("next_cursor", "start_cursor"),
+        IDS,
+        "cursor",
+    ),
+    "slack": (
+        "GET",
+        "slack/users.list",
+        None,
+        None,
+        Cursor("response_metadata.next_cursor", "cursor"),
+        IDS,
+        "cursor",
+    ),
+    "x": (
+        "GET",
+        "x/users/7/tweets",
+        None,
+        None,
+        Cursor("meta.next_token", "pagination_token"),
+        IDS,
+        "cursor",
+    ),
+    "stripe": (
+        "GET",
+        "stripe/customers",
+        None,
+        None,
+        LastId("starting_after"),
+        STRIPE_IDS,
+        "last_id",
+    ),
+    "openai": ("GET", "openai/files", None, None, LastId("after"), OPENAI_IDS, "last_id"),
+    "graph": ("GET", "graph/users", None, None, NextURL("@odata.nextLink"), IDS, "next_url"),
+    "facebook": ("GET", "facebook/posts", None, None, NextURL("paging.next"), IDS, "next_url"),
+    "offset": ("GET", "offset/items", None, None, Offset(10), IDS, "offset"),
+    "pages": (
+        "GET",
+        "pages/items",
+        None,
+        None,
+        PageNumber(total_path="total", page_size=10),
+        IDS,
+        "page_number",
+    ),
+}
+PLANNED = ("github", "offset", "pages")  # the first page tells how many there are
+SEQUENTIAL = ("huggingface", "slack", "stripe", "graph")
+
+
+def run(api: bk.Client, name: str, *, explicit: bool = False, **kwargs: Any) -> pd.DataFrame:
+    method, path, params, body, paginator, _, _ = STYLES[name]
+    return api.paginate(
+        path,
+        params,
+        method=method,
+        json=body,
+        paginator=paginator if explicit else "auto",
+        progress=False,
+        **kwargs,
+    )
+
+
+BASE = "https://api.example.com/v1"
+
+
+def page(
+    body: Any,
+    *,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+    json: Any = None,
+    url: str = f"{BASE}/items",
+    records: list[Any] | None = None,
+) -> Page:
+    request = PageRequest(method, "items", params, json)
+    found = records if records is not None else (body if isinstance(body, list) else [])
+    return Page(request, body, headers or {}, url, found)

@@ -11,7 +11,8 @@ from bearerkit.frames import locate_records
 from bearerkit.paging import Page, PageRequest, detect, signs_of_more
 from bearerkit.paging.detect import describe_more, require_followable
 
-BASE = "https://api.example.com/v1"
+from .conftest import BASE
+
 ROWS = [{"id": 1}, {"id": 2}]
 
 

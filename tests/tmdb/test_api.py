@@ -11,8 +11,7 @@ import pytest
 import bearerkit as bk
 from bearerkit.tmdb import MAX_PAGES, TMDB
 
-from ..conftest import FAKE_TOKEN
-from ..test_sandbox import TV_GENRE_IDS
+from ..conftest import FAKE_TOKEN, TV_GENRE_IDS
 
 MOVIE_EN = [
     "Action", "Adventure", "Animation", "Comedy", "Crime", "Documentary", "Drama", "Family", "Fantasy",

@@ -11,8 +11,7 @@ import pytest
 import bearerkit as bk
 from bearerkit.tmdb import DEFAULT_LANGUAGE, TMDB, TMDB_API
 
-from ..conftest import FAKE_TOKEN, REPO
-from ..test_sandbox import TV_GENRE_IDS
+from ..conftest import FAKE_TOKEN, REPO, TV_GENRE_IDS
 
 # -- connect ------------------------------------------------------------------------------
 SANDBOX_NOTICE = re.compile(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,35 +10,8 @@ import requests
 from bearerkit import sandbox
 from bearerkit.sandbox import catalogue
 
-CANARY = f"canary-TOKEN-{secrets.token_hex(8)}"
-NOT_FOUND = {
-    "success": False,
-    "status_code": 34,
-    "status_message": "The resource you requested could not be found.",
-}
-INVALID_PARAMS = {
-    "success": False,
-    "status_code": 5,
-    "status_message": "Invalid parameters: Your request parameters are incorrect.",
-}
-INVALID_KEY = {
-    "success": False,
-    "status_code": 7,
-    "status_message": "Invalid API key: You must be granted a valid key.",
-}
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(token=CANARY) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {CANARY}"
-        yield session
+from ..conftest import INVALID_KEY, INVALID_PARAMS, NOT_FOUND
+from .conftest import CANARY
 
 
 def send(

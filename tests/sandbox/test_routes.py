@@ -1,7 +1,7 @@
 """The sandbox's TMDB endpoints, over real HTTP on 127.0.0.1 with plain ``requests``.
 
-Faults, rate limiting and malformed requests: test_sandbox_faults.py. OAuth:
-test_sandbox_oauth.py. bearerkit.Client against the sandbox: test_sandbox_client.py.
+Faults, rate limiting and malformed requests: test_faults.py. OAuth: test_oauth.py.
+bearerkit.Client against the sandbox: test_client.py.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ import itertools
 import json
 import math
 import re
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,48 +22,9 @@ import requests
 from bearerkit import sandbox
 from bearerkit.sandbox import catalogue
 
-# Distinctive, built at run time, so a leak into a repr or log is easy to spot.
-CANARY = f"bk-sandbox-canary-{secrets.token_hex(8)}"
+from ..conftest import INVALID_KEY, INVALID_PARAMS, MOVIE_GENRE_IDS, NOT_FOUND, TV_GENRE_IDS
+from .conftest import CANARY
 
-MOVIE_GENRE_IDS = [
-    28,
-    12,
-    16,
-    35,
-    80,
-    99,
-    18,
-    10751,
-    14,
-    36,
-    27,
-    10402,
-    9648,
-    10749,
-    878,
-    10770,
-    53,
-    10752,
-    37,
-]
-TV_GENRE_IDS = [
-    10759,
-    16,
-    35,
-    80,
-    99,
-    18,
-    10751,
-    10762,
-    9648,
-    10763,
-    10764,
-    10765,
-    10766,
-    10767,
-    10768,
-    37,
-]
 MOVIE_FIELDS = {
     "adult", "backdrop_path", "genre_ids", "id", "original_language", "original_title", "overview",
     "popularity", "poster_path", "release_date", "title", "video", "vote_average", "vote_count",
@@ -80,34 +39,6 @@ INVALID_PAGE = {
     "status_code": 22,
     "status_message": "Invalid page: Pages start at 1 and max at 500. They are expected to be an integer.",
 }
-INVALID_PARAMS = {
-    "success": False,
-    "status_code": 5,
-    "status_message": "Invalid parameters: Your request parameters are incorrect.",
-}
-NOT_FOUND = {
-    "success": False,
-    "status_code": 34,
-    "status_message": "The resource you requested could not be found.",
-}
-INVALID_KEY = {
-    "success": False,
-    "status_code": 7,
-    "status_message": "Invalid API key: You must be granted a valid key.",
-}
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(token=CANARY) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {CANARY}"
-        yield session
 
 
 def get(http: requests.Session, sb: sandbox.Sandbox, path: str, **params: Any) -> requests.Response:

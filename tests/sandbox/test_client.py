@@ -1,7 +1,7 @@
 """bearerkit.Client (and ClientCredentials) against the sandbox: code written for TMDB works here.
 
 These check the sandbox answers the way the client expects from TMDB; the
-client's own behaviour in detail is tested in test_client.py / test_oauth.py.
+client's own behaviour in detail is tested in tests/test_client.py and tests/oauth/.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import bearerkit as bk
 from bearerkit import sandbox
 from bearerkit.oauth import ClientCredentials
 
-CANARY = f"bk-sandbox-canary-{secrets.token_hex(8)}"
+from .conftest import CANARY
 
 
 @pytest.fixture

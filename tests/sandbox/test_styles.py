@@ -7,10 +7,9 @@ documentation says to walk it, so the test checks the shapes, not bearerkit.
 from __future__ import annotations
 
 import re
-import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,22 +18,10 @@ import requests
 
 from bearerkit import sandbox
 
-CANARY = f"canary-TOKEN-{secrets.token_hex(8)}"
+from .conftest import CANARY
+
 EXPECTED = [{"id": i, "name": f"Item {i:02d}", "rank": i} for i in range(1, 58)]
 LINK = re.compile(r'<([^>]+)>; rel="([a-z]+)"')
-
-
-@pytest.fixture(scope="module")
-def sb() -> Iterator[sandbox.Sandbox]:
-    with sandbox.start(token=CANARY) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {CANARY}"
-        yield session
 
 
 def links(response: requests.Response) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import secrets
 import time
 from collections.abc import Iterator
 
@@ -13,17 +12,8 @@ import requests
 from bearerkit import sandbox
 from bearerkit.sandbox.dialects import duration
 
-CANARY = f"canary-TOKEN-{secrets.token_hex(8)}"
-
-
-class FakeClock:
-    """Monotonic seconds that move only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from ..ratelimit.clocks import FakeClock
+from .conftest import CANARY
 
 
 @pytest.fixture
@@ -35,13 +25,6 @@ def clock() -> FakeClock:
 def sb(clock: FakeClock) -> Iterator[sandbox.Sandbox]:
     with sandbox.start(token=CANARY, clock=clock) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {CANARY}"
-        yield session
 
 
 def call(

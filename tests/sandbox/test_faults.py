@@ -9,7 +9,6 @@ import http.client
 import json
 import math
 import re
-import secrets
 import signal
 import socket
 import subprocess
@@ -27,13 +26,8 @@ from bearerkit import sandbox
 from bearerkit.errors import NetworkError, TokenError
 from bearerkit.sandbox import handler
 
-CANARY = f"bk-sandbox-canary-{secrets.token_hex(8)}"
-AUTH = {"Authorization": f"Bearer {CANARY}"}
-INVALID_PARAMS = {
-    "success": False,
-    "status_code": 5,
-    "status_message": "Invalid parameters: Your request parameters are incorrect.",
-}
+from ..conftest import INVALID_PARAMS
+from .conftest import AUTH, CANARY
 
 
 @pytest.fixture

@@ -1,0 +1,125 @@
+"""Paging by links: a next URL in the body, or an HTTP ``Link`` header.
+
+:class:`NextURL` follows a link the body carries (Spotify ``next``, Microsoft
+Graph ``@odata.nextLink``, Facebook ``paging.next``); :class:`LinkHeader` follows
+``rel="next"`` (GitHub, Hugging Face) and, when ``rel="last"`` differs from it in
+one page number only, plans every page at once. Either link is followed only
+within the client's ``base_url`` (see :mod:`bearerkit.paging.fetch`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from requests.utils import parse_header_links
+
+from ..frames import lookup
+from .page import Page, PageRequest, Paginator, as_int
+
+__all__ = ["LinkHeader", "NextURL", "link_value", "links"]
+
+
+def link_value(value: Any) -> str | None:
+    """A next link from the body: a URL string, or JSON:API's ``{"href": URL}``."""
+    if isinstance(value, Mapping):
+        value = value.get("href")
+    return value if isinstance(value, str) and value.strip() else None
+
+
+class NextURL(Paginator):
+    """A next-page URL in the body: ``next`` (DRF, Stripe-like), ``links.next`` (JSON:API),
+    ``paging.next`` (Facebook Graph), ``tracks.next`` (Spotify), ``@odata.nextLink``
+    (Microsoft Graph).
+
+    Args:
+        path: dotted path of the URL in the body (a key with dots in it, such as
+            ``@odata.nextLink``, is found whole). A relative URL is resolved against
+            the page's URL. Stops when the value is missing, null or empty.
+    """
+
+    style = "next_url"
+
+    def __init__(self, path: str = "next") -> None:
+        self.path = path
+
+    def next_request(self, page: Page) -> PageRequest | None:
+        link = link_value(lookup(page.body, self.path))
+        if link is None:
+            return None
+        # The link carries the query; the original params would repeat it.
+        return PageRequest(page.request.method, urljoin(page.url, link), None, page.request.json)
+
+
+def links(headers: Mapping[str, str]) -> dict[str, str]:
+    """The ``Link`` header (RFC 8288) as ``{rel: url}``; empty when absent or unreadable."""
+    value = headers.get("Link") or headers.get("link")
+    if not value:
+        return {}
+    out: dict[str, str] = {}
+    for link in parse_header_links(value):
+        url = link.get("url")
+        for rel in (link.get("rel") or "").split():
+            if url:
+                out.setdefault(rel.lower(), url)
+    return out
+
+
+class LinkHeader(Paginator):
+    """The ``Link`` response header (RFC 8288): GitHub, GitLab, Hugging Face.
+
+    Follows ``rel="next"``. When ``rel="last"`` differs from the next link only in
+    a page number (GitHub's ``page=9``), every page up to it is known after the
+    first, and fetched concurrently.
+
+    Args:
+        max_page: the highest page number the API serves, for such numbered links
+            (counted from page 1).
+    """
+
+    style = "link_header"
+
+    def __init__(self, max_page: int | None = None) -> None:
+        self.max_page = max_page
+
+    def next_request(self, page: Page) -> PageRequest | None:
+        target = links(page.headers).get("next")
+        if target is None:
+            return None
+        return PageRequest(page.request.method, urljoin(page.url, target), None, page.request.json)
+
+    def plan(self, page: Page) -> list[PageRequest] | None:
+        found = links(page.headers)
+        if "next" not in found or "last" not in found:
+            return None
+        numbered = _numbered(urljoin(page.url, found["next"]), urljoin(page.url, found["last"]))
+        if numbered is None:
+            return None
+        template, first, last = numbered
+        return [
+            PageRequest(page.request.method, template(n), None, page.request.json)
+            for n in range(first, last + 1)
+        ]
+
+
+def _numbered(next_url: str, last_url: str) -> tuple[Callable[[int], str], int, int] | None:
+    """When two URLs differ only in one integer query value: (url maker, next, last)."""
+    a, b = urlsplit(next_url), urlsplit(last_url)
+    if (a.scheme, a.netloc, a.path) != (b.scheme, b.netloc, b.path):
+        return None
+    qa = parse_qsl(a.query, keep_blank_values=True)
+    qb = dict(parse_qsl(b.query, keep_blank_values=True))
+    changed = [(k, v) for k, v in qa if qb.get(k) != v]
+    if len(changed) != 1 or len(qa) != len(qb):
+        return None
+    name, value = changed[0]
+    first, last = as_int(value), as_int(qb.get(name))
+    if first is None or last is None or last < first:
+        return None
+
+    def url(n: int) -> str:
+        query = [(k, str(n) if k == name else v) for k, v in qa]
+        return urlunsplit(a._replace(query=urlencode(query)))
+
+    return url, first, last

@@ -1,0 +1,195 @@
+"""Where a paging run stands: its state, what it returns, and where it can resume.
+
+A :class:`Run` is the records and the ``attrs["paging"]`` record. A run that
+stopped early keeps a :class:`ResumePoint` there (and in ``err.partial``);
+``paginate(..., resume=...)`` continues from it, fetching nothing it already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..errors import BearerkitError, PagingError
+from ..frames import find_records, locate_records, lookup, records_to_frame
+from ..redact import SECRET_BODY_FIELDS, is_secret_param, mask_url
+from .page import GetPage, Page, PageRequest, Paginator
+
+__all__ = ["ResumePoint", "Run", "RunState", "resume_point", "shown"]
+
+
+@dataclass(frozen=True, eq=False)
+class ResumePoint:
+    """Where an unfinished paging run stopped; ``paginate(..., resume=...)`` continues here.
+
+    Kept in ``df.attrs["paging"]["resume"]`` of a partial or incomplete frame (and so
+    reachable from ``err.partial``). Copying a frame does not copy it.
+
+    Attributes:
+        origin: the first request's identity; ``resume`` refuses a different call.
+        paginator: the paginator of the run.
+        record_path: where the records are in each page.
+        strict_path: the caller named ``record_path``: a page without it is an error.
+        records: every record so far, in order.
+        pages: how many pages those came from.
+        pending: planned requests still to fetch, each with its records when a
+            worker already fetched it out of order (so it is not fetched again).
+        next_request: for sequential styles, the request to send next.
+        limit: pages the API serves at most from the first page (a page cap), or ``None``.
+    """
+
+    origin: str
+    paginator: Paginator
+    record_path: str | None
+    strict_path: bool
+    records: list[Any]
+    pages: int
+    pending: tuple[tuple[PageRequest, list[Any] | None], ...] = ()
+    next_request: PageRequest | None = None
+    limit: int | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ResumePoint:
+        return self  # never changed after creation; pandas deep-copies attrs often
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A pickled frame (df.to_pickle, joblib) goes to disk: requests that carry a
+        # credential (a next link's access_token=, a query api_key) stay behind, and
+        # the point is saved as words that say so.
+        requests = [r for r, _ in self.pending] + [self.next_request]
+        if any(r is not None and _carries_credential(r) for r in requests):
+            saved = f"{self!r}, saved without its requests (they carry a credential)"
+            return (str, (saved,))
+        return super().__reduce_ex__(protocol)
+
+    def __repr__(self) -> str:
+        if self.pending:
+            todo = f"{len(self.pending)} planned pages left"
+        elif self.next_request is not None:
+            todo = f"next: {shown(self.next_request)}"
+        else:
+            todo = "nothing left"
+        return f"<ResumePoint after page {self.pages} ({len(self.records)} records); {todo}>"
+
+
+@dataclass
+class Run:
+    """What :func:`paginate` returns: the records in order and the ``attrs["paging"]`` dict."""
+
+    records: list[Any]
+    info: dict[str, Any]
+
+    def frame(self) -> Any:
+        """The records as a DataFrame carrying ``attrs["paging"]``."""
+        frame = records_to_frame(self.records)
+        frame.attrs["paging"] = self.info
+        return frame
+
+
+@dataclass
+class RunState:
+    """A run in progress (one per call; workers only return pages, this thread adds them)."""
+
+    origin: str
+    paginator: Paginator
+    record_path: str | None
+    explicit_path: bool
+    records: list[Any] = field(default_factory=list)
+    pages: int = 0
+    limit: int | None = None
+    seen: set[str] = field(default_factory=set)
+
+    def add(self, records: list[Any]) -> None:
+        self.records.extend(records)
+        self.pages += 1
+
+    def point(
+        self,
+        *,
+        pending: list[tuple[PageRequest, list[Any] | None]] | None = None,
+        next_request: PageRequest | None = None,
+    ) -> ResumePoint | None:
+        """Where to continue from, or ``None`` when nothing is left to fetch."""
+        if not pending and next_request is None:
+            return None
+        return ResumePoint(
+            self.origin,
+            self.paginator,
+            self.record_path,
+            self.explicit_path,
+            list(self.records),
+            self.pages,
+            tuple(pending or ()),
+            next_request,
+            self.limit,
+        )
+
+    def records_of(self, body: Any) -> list[Any]:
+        """A later page's records, at the place the first page had them."""
+        if self.record_path is None:
+            return locate_records(body)[1]
+        if self.explicit_path:
+            return find_records(body, self.record_path)
+        # An API may leave the list out of its last, empty page (X omits "data").
+        found = lookup(body, self.record_path)
+        if found is None:
+            return []
+        return found if isinstance(found, list) else [found]
+
+    def fetch(self, fetch: GetPage, request: PageRequest) -> Page:
+        """Fetch ``request`` and find its records."""
+        page = fetch(request)
+        page.records = self.records_of(page.body)
+        return page
+
+    def allowed(self, max_pages: int | None) -> tuple[int | None, str | None]:
+        """How many more pages may be fetched, and which limit decides (``max_pages``/``cap``)."""
+        limits = []
+        if max_pages is not None:
+            limits.append((max_pages - self.pages, "max_pages"))
+        if self.limit is not None:
+            limits.append((self.limit - self.pages, "cap"))
+        if not limits:
+            return None, None
+        # On a tie the cap wins: more max_pages would not fetch more.
+        return min(limits, key=lambda x: (x[0], x[1] != "cap"))
+
+
+def resume_point(resume: Any) -> ResumePoint:
+    """The :class:`ResumePoint` inside an error, a partial frame, or the point itself."""
+    if isinstance(resume, ResumePoint):
+        return resume
+    frame = resume.partial if isinstance(resume, BearerkitError) else resume
+    attrs = getattr(frame, "attrs", None)
+    info = attrs.get("paging") if isinstance(attrs, Mapping) else None
+    point = info.get("resume") if isinstance(info, Mapping) else None
+    if isinstance(point, ResumePoint):
+        return point
+    raise PagingError(
+        "resume= takes an error raised by paginate after its first page (err), its "
+        "err.partial, or a frame paginate returned incomplete; this one has nothing to "
+        "resume (it is complete, or the error came before the first page arrived)"
+    )
+
+
+def _carries_credential(request: PageRequest) -> bool:
+    parts = urlsplit(request.path)
+    names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    names += [str(k) for k in request.params or {}]
+    body = request.json if isinstance(request.json, Mapping) else {}
+    return (
+        "@" in parts.netloc
+        or any(is_secret_param(name) for name in names)
+        or any(str(k).lower() in SECRET_BODY_FIELDS for k in body)
+    )
+
+
+def shown(request: PageRequest | None) -> str:
+    """A request in words for messages: method, masked URL, and the params."""
+    if request is None:
+        return "nothing"
+    params = "&".join(f"{k}={v}" for k, v in (request.params or {}).items())
+    url = request.path + (("&" if "?" in request.path else "?") + params if params else "")
+    body = f" {request.json}" if request.json else ""
+    return f"{request.method} {mask_url(url)}{body}"[:300]
