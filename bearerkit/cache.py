@@ -27,9 +27,9 @@ from functools import cache
 from hashlib import blake2b
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from .redact import SECRET_HEADERS, is_secret_param, mask_headers, mask_url
+from .redact import SECRET_HEADERS, header_secrets, is_secret_param, mask_headers, mask_url
 
 if TYPE_CHECKING:
     import requests_cache
@@ -187,6 +187,33 @@ def cached_session(
     )
 
 
+def _echoes_credential(response: Any) -> bool:
+    """Whether the answer's body or headers repeat a credential its request carried.
+
+    APIs echo them: Facebook's ``paging.next`` carries ``access_token=``, a ``Link``
+    header the ``api_key`` query. Masking it in the stored copy would break what is
+    read back (the next link), so such an answer is simply not stored.
+    """
+    found: list[str] = []
+    for part in (*response.history, response):
+        request = getattr(part, "request", None)
+        if request is None:
+            continue
+        found += header_secrets(request.headers or {})
+        query = urlsplit(request.url or "").query
+        found += [v for k, v in parse_qsl(query, keep_blank_values=True) if is_secret_param(k)]
+    secrets_ = {s for s in found if len(s) >= 4}
+    if not secrets_:
+        return False
+    body = response.content or b""
+    headers = "\n".join(f"{k}: {v}" for k, v in (response.headers or {}).items())
+    for secret in secrets_:
+        for form in {secret, quote(secret, safe="")}:
+            if form.encode() in body or form in headers:
+                return True
+    return False
+
+
 @cache
 def _backend_class() -> type[requests_cache.SQLiteCache]:
     """requests-cache's SQLite backend, masking credentials in every stored request."""
@@ -207,6 +234,8 @@ def _backend_class() -> type[requests_cache.SQLiteCache]:
     class MaskingSQLiteCache(SQLiteCache):
         def save_response(self, response: Any, cache_key: Any = None, expires: Any = None) -> None:
             # BaseCache.save_response, plus masking of the redirect chain's requests.
+            if _echoes_credential(response):
+                return  # kept out: the file would hold the credential the answer repeats
             cache_key = cache_key or self.create_key(response.request)
             cached = CachedResponse.from_response(response, expires=expires)
             for part in (cached, *cached.history):

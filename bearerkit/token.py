@@ -355,6 +355,12 @@ def _replaying_a_cassette() -> bool:
 def _resolve_env_file(name: str, env_file: str | os.PathLike[str] | None) -> Path:
     if env_file is not None:
         path = Path(env_file)
+        if path.exists() and not path.is_file():
+            raise TokenError(
+                f"The env file {path} is not a file (a folder?), so {name} could not be read "
+                "from it. Pass the path of the .env file itself.",
+                reason="unreadable",
+            )
         if not path.is_file():
             raise TokenError(
                 f"{name} is not set and the env file {path} does not exist. "

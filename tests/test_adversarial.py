@@ -592,6 +592,8 @@ def test_tmdb_page_cap_stops_and_says_so(shared_sandbox: Any) -> None:
         (["genres", "--output", "/nonexistent-dir/x.csv"], (1, 2)),
         (["genres", "--backend", "tmdb"], (1, 2)),
         (["nosuchcommand"], (2,)),
+        (["genres", "--env-file", "."], (1,)),
+        (["discover", "--language", "en US"], (2,)),
     ],
 )
 def test_cli_failures_are_one_line(
@@ -820,3 +822,150 @@ def test_bad_redirect_from_a_hook_leaves_no_token_in_frames(secret) -> None:
         err = raised(lambda: api.get("x"))
     assert isinstance(err, bk.ApiError)
     assert exception_leaks(secret, err) == []
+
+
+def test_link_header_paging_with_key_in_links_logs_and_warns_nothing_secret(
+    secret, debug_logs, tmp_path: Path
+) -> None:
+    def answer(req: Seen) -> tuple:
+        page = int(req.path.partition("page=")[2].partition("&")[0] or 1)
+        links = [f'<{req.path.split("?")[0]}?page={page + 1}&api_key={secret}>; rel="next"']
+        if page >= 3:
+            links = []
+        return json_answer([{"n": page}], 200, tuple(("Link", link) for link in links))
+
+    with (
+        serve(answer) as srv,
+        bk.Client(srv.url, secret, cache=tmp_path / "c.sqlite") as api,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        df = api.get_df("items", params={"api_key": secret})  # warns: more pages
+        df2 = api.paginate("items", params={"api_key": secret}, max_pages=2, progress=False)
+        full = api.paginate("items", params={"api_key": secret}, progress=False)
+        again = api.paginate("items", params={"api_key": secret}, progress=False)  # cached
+    assert len(df) == 1 and len(df2) == 2 and list(full["n"]) == [1, 2, 3] == list(again["n"])
+    assert caught and all(secret not in str(w.message) for w in caught)
+    assert secret not in log_text(debug_logs)
+    assert secret not in repr(df2.attrs) + repr(full.attrs)
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite*"))
+    assert secret.encode() not in data
+
+
+def test_cache_keeps_out_answers_that_echo_the_credential(secret, tmp_path: Path) -> None:
+    def answer(req: Seen) -> tuple:
+        if req.path.startswith("/echo"):  # Facebook-style next link with the token in it
+            return json_answer(
+                {"data": [{"n": 1}], "paging": {"next": f"/x?access_token={secret}"}}
+            )
+        return json_answer({"data": [{"n": 2}]})
+
+    with serve(answer) as srv, bk.Client(srv.url, secret, cache=tmp_path / "c.sqlite") as api:
+        for _ in range(2):
+            api.get("echo", params={"access_token": secret})
+            api.get("plain")
+    assert [s.path.split("?")[0] for s in srv.seen] == ["/echo", "/plain", "/echo"]
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("c.sqlite*"))
+    assert secret.encode() not in data
+
+
+def test_use_cassette_covers_tmdb_connect_and_the_token_exchange(tmp_path: Path) -> None:
+    client_secret, access, token = canary("SECRET"), canary("ACCESS"), canary()
+
+    def answer(req: Seen) -> tuple:
+        if req.path.startswith("/oauth/token"):
+            return json_answer({"access_token": access, "token_type": "Bearer", "expires_in": 60})
+        echo = f"{req.headers.get('Authorization')} {req.path}"
+        return json_answer(
+            {"genres": [{"id": 28, "name": "Action"}], "echo": echo},
+            200,
+            (("Link", f'<{req.path}&api_key={token}>; rel="self"'),),
+        )
+
+    tape = tmp_path / "all.yaml"
+    with serve(answer) as srv:
+        with bk.use_cassette(tape):
+            tmdb = bk.tmdb.connect(token, base_url=srv.url, quiet=True)
+            first = tmdb.genres("movie")
+            creds = bk.ClientCredentials(f"{srv.url}/oauth/token", "id", client_secret)
+            with bk.Client(srv.url, auth=creds) as api:
+                api.get("genre/tv/list", params={"api_key": token})
+        data = tape.read_bytes()
+        for value in (client_secret, access, token):
+            assert value.encode() not in data, value
+        seen = len(srv.seen)
+        with bk.use_cassette(tape, record_mode="none"):
+            again = bk.tmdb.connect("another-token", base_url=srv.url, quiet=True).genres("movie")
+        assert len(srv.seen) == seen
+    assert again.equals(first)
+
+
+def test_env_file_that_is_a_folder_is_refused_not_ignored(clean_env: Path) -> None:
+    err = raised(lambda: bk.load_token("TMDB_TOKEN", env_file=clean_env))
+    assert isinstance(err, bk.TokenError) and err.reason == "unreadable"
+    assert "not a file" in str(err)
+    err = raised(lambda: bk.tmdb.connect(env_file=clean_env, quiet=True))  # no sandbox fallback
+    assert isinstance(err, bk.TokenError)
+
+
+def test_api_explorer_error_and_code_hold_no_secret(secret) -> None:
+    pytest.importorskip("ipywidgets")
+    from bearerkit.widgets import ApiExplorer
+
+    def answer(req: Seen) -> tuple:
+        if "page=2" in req.path:
+            return 500, [("Content-Type", "text/html")], f"<p>{req.headers}</p>".encode()
+        nxt = f"/items?page=2&access_token={secret}"
+        return json_answer({"data": [{"n": 1}], "next": nxt})
+
+    with serve(answer) as srv, bk.Client(srv.url, secret, retries=0) as api:
+        box = ApiExplorer(api, path="items", params=f"api_key={secret}", all_pages=True)
+        box.fetch()
+        shown = f"{box.error} {box.code} {box.note} {box.status if hasattr(box, 'status') else ''}"
+    assert box.error, "the failing second page is reported"
+    assert secret not in shown
+
+
+@pytest.mark.parametrize("empty_page", [1, 2])
+def test_paging_empty_body_is_an_error_not_a_quiet_gap(secret, empty_page: int) -> None:
+    def answer(req: Seen) -> tuple:
+        page = int(req.path.partition("page=")[2].partition("&")[0] or 1)
+        if page == empty_page:
+            return 200, [], b""
+        return json_answer({"page": page, "results": [{"n": page}], "total_pages": 3})
+
+    with serve(answer) as srv, bk.Client(srv.url, secret) as api:
+        err = raised(lambda: api.paginate("items", progress=False))
+    assert isinstance(err, bk.ResponseFormatError) and "empty body" in str(err)
+    if empty_page == 2:
+        assert list(err.partial["n"]) == [1]
+        assert err.partial.attrs["paging"]["complete"] is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "OAUTH_CLIENT_SECRET=\u201c{s}\u201d",
+        "OAUTH_CLIENT_SECRET={s}\u200b",
+        "OAUTH_CLIENT_SECRET=",
+        "OAUTH_TOKEN_URL=ftp://{s}@example.com/token",
+    ],
+)
+def test_client_credentials_from_env_problems_name_no_secret(clean_env: Path, line: str) -> None:
+    value = canary("SECRET")
+    lines = {
+        "OAUTH_CLIENT_ID": "OAUTH_CLIENT_ID=my-id",
+        "OAUTH_CLIENT_SECRET": f"OAUTH_CLIENT_SECRET={value}",
+        "OAUTH_TOKEN_URL": "OAUTH_TOKEN_URL=http://127.0.0.1:9/token",
+    }
+    lines[line.partition("=")[0]] = line.format(s=value)
+    (clean_env / ".env").write_text("\n".join(lines.values()) + "\n", encoding="utf-8")
+    try:
+        creds = bk.ClientCredentials.from_env()
+    except (BearerkitError, ValueError) as err:
+        assert exception_leaks(value, err) == []
+    else:  # accepted: then the secret must only ever travel to the loopback token URL
+        assert value not in repr(creds)
+        with bk.Client("http://127.0.0.1:9", auth=creds, retries=0) as api:
+            err = raised(lambda: api.get("x"))
+        assert exception_leaks(value, err) == []

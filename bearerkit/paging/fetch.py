@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from ..auth import origin
 from ..cassette import recording
-from ..errors import BearerkitError, PagingError
+from ..errors import BearerkitError, PagingError, ResponseFormatError
 from ..frames import find_records, locate_records
 from ..redact import mask_url
 from .detect import detect, require_followable
@@ -72,7 +72,7 @@ def paginate(
             f"paginator must be 'auto' or a bearerkit.paging paginator (PageNumber, Offset, "
             f"NextURL, LinkHeader, Cursor, LastId, or a Paginator subclass), not {paginator!r}"
         )
-    desc = urlsplit(request.path).path.strip("/")[-40:] or "pages"
+    desc = _label(urlsplit(request.path).path)
     origin = request.key()
 
     def fetch(req: PageRequest) -> Page:
@@ -102,6 +102,11 @@ def paginate(
             paginator.first_request(request) if isinstance(paginator, Paginator) else request
         )
         first = fetch(first_request)
+        if first.body is None:  # an empty frame would hide that nothing came back
+            raise ResponseFormatError(
+                f"{shown(first_request)} answered with an empty body, not JSON records. "
+                "Check the path; use get() for endpoints that answer nothing."
+            )
         path: str | None = record_path
         if record_path is not None:
             first.records = find_records(first.body, record_path)
@@ -229,3 +234,12 @@ def _checked(request: PageRequest, base_url: str) -> PageRequest:
 
 def _origin_text(parts: Any) -> str:
     return mask_url(f"{parts.scheme}://{parts.netloc}")
+
+
+def _label(path: str, *, limit: int = 40) -> str:
+    """The progress bar's label: the path, or its first and last parts when it is long."""
+    path = path.strip("/") or "pages"
+    parts = path.split("/")
+    if len(path) <= limit or len(parts) < 3:
+        return path[-limit:]
+    return f"{parts[0]}/…/{parts[-1]}"[-limit:]

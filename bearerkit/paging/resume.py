@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..errors import BearerkitError, PagingError
+from ..errors import BearerkitError, PagingError, ResponseFormatError
 from ..frames import find_records, locate_records, lookup, records_to_frame
 from ..redact import SECRET_BODY_FIELDS, is_secret_param, mask_url
 from .page import GetPage, Page, PageRequest, Paginator
@@ -127,6 +127,12 @@ class RunState:
 
     def records_of(self, body: Any) -> list[Any]:
         """A later page's records, at the place the first page had them."""
+        if body is None:  # no JSON at all: not an empty page, and not the end
+            raise ResponseFormatError(
+                "A page answered with an empty body, not a page of records; stopping "
+                "rather than leaving its records out. Try again: paginate(..., resume=err) "
+                "fetches only what is missing."
+            )
         if self.record_path is None:
             return locate_records(body)[1]
         if self.explicit_path:

@@ -232,3 +232,17 @@ def test_rate_limiter_paces_the_whole_client_without_429() -> None:
     assert len(frame) == pages * 20
     assert elapsed >= (pages - 1) / rate - 0.01
     assert 429 not in statuses
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("github/items", "github/items"),
+        ("/notion/databases/d9824bdc-8445-4327-be8b-5b47500af6ce/query", "notion/…/query"),
+        ("/", "pages"),
+    ],
+)
+def test_progress_label_keeps_a_long_path_readable(path: str, label: str) -> None:
+    from bearerkit.paging.fetch import _label
+
+    assert _label(path) == label
