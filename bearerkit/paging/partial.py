@@ -17,7 +17,7 @@ from ..errors import BearerkitError
 from ..frames import find_records, locate_records
 from .detect import describe_more
 from .page import Page, PageRequest, Paginator
-from .resume import ResumePoint, Run, RunState, shown
+from .resume import ResumeNote, ResumePoint, Run, RunState, shown
 
 __all__ = ["done_reason", "incomplete", "run_info", "warn_if_more_pages", "with_partial"]
 
@@ -128,7 +128,7 @@ def run_info(
             if resume.pending
             else shown(resume.next_request)
         )
-        info["resume"] = resume
+        info["resume"] = ResumeNote(resume)
     return info
 
 

@@ -17,7 +17,7 @@ from ..frames import find_records, locate_records, lookup, records_to_frame
 from ..redact import SECRET_BODY_FIELDS, is_secret_param, mask_url
 from .page import GetPage, Page, PageRequest, Paginator
 
-__all__ = ["ResumePoint", "Run", "RunState", "resume_point", "shown"]
+__all__ = ["ResumeNote", "ResumePoint", "Run", "RunState", "resume_point", "shown"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +162,33 @@ class RunState:
         return min(limits, key=lambda x: (x[0], x[1] != "cap"))
 
 
+class ResumeNote(str):
+    """The resume point as ``df.attrs`` holds it: text to JSON, the point inside.
+
+    pandas writes ``attrs`` as JSON (``to_parquet``), so what sits there must be
+    JSON-serialisable: a ``str`` is, and this one carries the :class:`ResumePoint`
+    for ``paginate(..., resume=df)``.
+    """
+
+    point: ResumePoint
+
+    def __new__(cls, point: ResumePoint) -> ResumeNote:
+        note = super().__new__(cls, repr(point))
+        note.point = point
+        return note
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ResumeNote:
+        return self  # immutable, as the point is; pandas deep-copies attrs often
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # Pickling keeps the point only where ResumePoint allows it (no credentials).
+        return (_note_from_point, (self.point,))
+
+
+def _note_from_point(point: Any) -> Any:
+    return ResumeNote(point) if isinstance(point, ResumePoint) else point
+
+
 def resume_point(resume: Any) -> ResumePoint:
     """The :class:`ResumePoint` inside an error, a partial frame, or the point itself."""
     if isinstance(resume, ResumePoint):
@@ -170,6 +197,8 @@ def resume_point(resume: Any) -> ResumePoint:
     attrs = getattr(frame, "attrs", None)
     info = attrs.get("paging") if isinstance(attrs, Mapping) else None
     point = info.get("resume") if isinstance(info, Mapping) else None
+    if isinstance(point, ResumeNote):
+        point = point.point
     if isinstance(point, ResumePoint):
         return point
     raise PagingError(

@@ -107,3 +107,23 @@ def test_no_token_in_attrs_or_partial(page_server: Any) -> None:
         api.paginate("items", workers=1, progress=False)
     shown = repr(info.value.partial.attrs) + str(info.value) + repr(info.value.partial)
     assert CANARY not in shown
+
+
+def test_a_partial_frame_saves_to_parquet_and_resumes_after_a_round_trip(
+    page_server: Any, tmp_path: Any
+) -> None:
+    """pandas writes attrs as JSON (to_parquet): the resume point must survive that."""
+    import json
+    import pickle
+
+    server = page_server(flaky_pages(fail_page=4))
+    with bk.Client(server.url, CANARY, retries=0) as api:
+        with pytest.raises(bk.ServerError) as info:
+            api.paginate("items", workers=1, progress=False)
+        partial = info.value.partial
+        json.dumps(partial.attrs)  # no TypeError
+        partial.to_parquet(tmp_path / "partial.parquet")
+        assert pd.read_parquet(tmp_path / "partial.parquet")["id"].tolist() == IDS[:30]
+        again = pickle.loads(pickle.dumps(partial))
+        full = api.paginate("items", resume=again, progress=False)
+    assert full["id"].tolist() == IDS[:60]
