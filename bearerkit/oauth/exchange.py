@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus, urlencode
 
 import requests
+from requests.adapters import HTTPAdapter
 
+from bearerkit.cassette import cassette_miss
+from bearerkit.deadline import Deadline, DeadlineExceeded, install
 from bearerkit.errors import BearerkitError, NetworkError, ResponseFormatError
 from bearerkit.oauth.answer import GrantedToken, TokenAnswer
 from bearerkit.redact import Secret, mask_url
@@ -76,6 +79,11 @@ class _TokenSession(requests.Session):
         ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if ca_bundle:
             self.verify = ca_bundle
+        # timeout as a deadline for the whole answer, as for every Client request: a
+        # token endpoint trickling bytes cannot stretch it.
+        for adapter in self.adapters.values():
+            if isinstance(adapter, HTTPAdapter):
+                install(adapter)
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         # Even with allow_redirects=False requests parses the Location to offer a
@@ -161,33 +169,54 @@ class TokenExchange:
     def _post(self, session: requests.Session) -> requests.Response:
         """Send the token request, turning transport failures into NetworkError."""
         url = mask_url(self.token_url)
-        try:
-            return session.post(
-                self.token_url,
-                data=self._form().reveal(),
-                headers=self._headers(),
-                timeout=self.timeout,
-                allow_redirects=False,  # a 307 would re-send the secret wherever it points
-            )
-        except requests.Timeout:
-            error: BearerkitError = NetworkError(
-                f"The token endpoint {url} did not answer within {self.timeout:g} s. "
-                "Try again, or pass a larger timeout=."
-            )
-        except requests.exceptions.ContentDecodingError:
-            error = ResponseFormatError(
-                f"The token endpoint {url} sent a body that does not decode as its "
-                "Content-Encoding header says. Check token_url."
-            )
-        except requests.ConnectionError as exc:
-            error = NetworkError(
-                f"Could not connect to the token endpoint {url} ({type(exc).__name__}). "
-                "Check token_url and your network."
-            )
-        except requests.RequestException as exc:
-            error = NetworkError(
-                f"The token request to {url} failed ({type(exc).__name__}). Check token_url."
-            )
+        timed_out = NetworkError(
+            f"The token endpoint {url} did not answer within {self.timeout:g} s. "
+            "Try again, or pass a larger timeout=."
+        )
+        error: BearerkitError
+        with Deadline(self.timeout) as deadline:
+            try:
+                response = session.post(
+                    self.token_url,
+                    data=self._form().reveal(),
+                    headers=self._headers(),
+                    timeout=self.timeout,
+                    allow_redirects=False,  # a 307 would re-send the secret wherever it points
+                )
+            except (requests.Timeout, DeadlineExceeded):
+                error = timed_out
+            except requests.exceptions.ContentDecodingError:
+                error = ResponseFormatError(
+                    f"The token endpoint {url} sent a body that does not decode as its "
+                    "Content-Encoding header says. Check token_url."
+                )
+            except requests.ConnectionError as exc:
+                error = (
+                    timed_out  # the watchdog cut the answer short
+                    if deadline.expired
+                    else NetworkError(
+                        f"Could not connect to the token endpoint {url} "
+                        f"({type(exc).__name__}). Check token_url and your network."
+                    )
+                )
+            except requests.RequestException as exc:
+                error = (
+                    timed_out  # the watchdog cut the body short
+                    if deadline.expired
+                    else NetworkError(
+                        f"The token request to {url} failed ({type(exc).__name__}). "
+                        "Check token_url."
+                    )
+                )
+            except Exception as exc:
+                miss = cassette_miss(exc, "POST", self.token_url)
+                if miss is None:
+                    raise
+                error = miss
+            else:
+                if not deadline.expired:
+                    return response
+                error = timed_out
         # Raised here, outside the except blocks: the requests exception (which holds
         # the request and its headers) must not ride along as __context__.
         raise error

@@ -223,3 +223,40 @@ def test_the_frame_walk_does_find_a_plain_secret_local():
     with pytest.raises(ValueError) as info:
         careless()
     assert leaky_locals(info.value) == ["careless:header"]
+
+
+# -- timeout is a deadline for the whole token answer ---------------------------------
+
+
+def _trickled_token(head: bytes):  # type: ignore[no-untyped-def]
+    body = b'{"access_token": "trickled-token-value", "token_type": "Bearer", "expires_in": 60}'
+    yield (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+    )
+    for byte in body:
+        yield bytes([byte])
+        yield 0.3
+
+
+def test_a_trickling_token_endpoint_cannot_stretch_the_timeout():
+    import time
+
+    from tests.rawserver import raw_server
+
+    with raw_server(_trickled_token) as (url, _):
+        auth = ClientCredentials(f"{url}/token", CLIENT_ID, SECRET, timeout=0.5)
+        started = time.monotonic()
+        with pytest.raises(NetworkError, match=r"did not answer within 0\.5 s"):
+            auth.fetch_token()
+        assert time.monotonic() - started < 3  # one byte every 0.3 s would take ~25 s
+
+
+def test_a_token_request_missing_from_a_replayed_cassette_is_a_cassette_error(tmp_path):
+    import bearerkit as bk
+
+    (tmp_path / "empty.yaml").write_text("interactions: []\nversion: 1\n")
+    with bk.use_cassette(tmp_path / "empty.yaml", record_mode="none"):
+        auth = ClientCredentials("http://127.0.0.1:9/token", CLIENT_ID, SECRET)
+        with pytest.raises(bk.CassetteError, match=r"POST .*token"):
+            auth.fetch_token()
