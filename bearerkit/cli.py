@@ -16,13 +16,18 @@ from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .errors import BearerkitError
-from .tmdb import BACKENDS
-from .tmdb_kinds import DEFAULT_LANGUAGE, FIRST_YEAR, KINDS, LAST_YEAR, check_language
+from .tmdb import BACKENDS, TMDB, connect
+from .tmdb_kinds import (
+    DEFAULT_LANGUAGE,
+    FIRST_YEAR,
+    KIND_CHOICES,
+    KINDS,
+    LAST_YEAR,
+    check_language,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from .tmdb import TMDB
 
 __all__ = ["main"]
 
@@ -54,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     genres.add_argument(
         "--kind",
-        choices=("movie", "tv", "both"),
+        choices=KIND_CHOICES,
         default="both",
         help="which genre lists (default: both)",
     )
@@ -75,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fetch pages of /discover/movie or /discover/tv with genre names resolved.",
     )
     discover.add_argument(
-        "--kind", choices=("movie", "tv"), default="movie", help="movie or tv (default: movie)"
+        "--kind", choices=tuple(KINDS), default="movie", help="movie or tv (default: movie)"
     )
     discover.add_argument(
         "--pages", type=_positive_int, default=1, help="pages of 20 results (max 500, default 1)"
@@ -235,9 +240,7 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _connect(args: argparse.Namespace, language: str | None) -> TMDB:
-    from . import tmdb
-
-    return tmdb.connect(
+    return connect(
         language=language or DEFAULT_LANGUAGE,
         backend=args.backend,
         env_file=args.env_file,

@@ -129,15 +129,8 @@ class Client:
                 stacklevel=2,
             )
             max_wait = max_retry_after
-        self.rate_limiter: RateLimiter | None = (
-            None
-            if rate_limit is None or (isinstance(rate_limit, (int, float)) and rate_limit == 0)
-            else rate_limit
-            if isinstance(rate_limit, RateLimiter)
-            else RateLimiter(rate_limit)
-        )
+        self.rate_limiter = _as_limiter(rate_limit)
         self.pacer = Pacer(self.rate_limiter, max_wait=max_wait)
-        self.max_wait = self.pacer.max_wait
         if self.token is not None or auth is not None:
             check_transport(self.base_url)  # fail before anything is sent
 
@@ -156,6 +149,11 @@ class Client:
             if self.token is not None:
                 self.cassette.add_secret(self.token.value)
             self.cassette.start()
+
+    @property
+    def max_wait(self) -> float:
+        """The longest wait (seconds) for a rate limit; the pacer's, which enforces it."""
+        return self.pacer.max_wait
 
     # -- plumbing -----------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -232,14 +230,15 @@ class Client:
             raise failure.with_traceback(None)
         if not hasattr(response, "from_cache"):
             response.from_cache = False  # type: ignore[attr-defined]
-        log.debug(
-            "%s %s -> %s in %.0f ms%s",
-            method,
-            mask_url(response.url or url),
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-            " (cache)" if response.from_cache else "",  # type: ignore[attr-defined]
-        )
+        if log.isEnabledFor(logging.DEBUG):  # masking the URL is work every request would pay
+            log.debug(
+                "%s %s -> %s in %.0f ms%s",
+                method,
+                mask_url(response.url or url),
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+                " (cache)" if response.from_cache else "",  # type: ignore[attr-defined]
+            )
         if response.status_code >= 400:
             raise api_error(
                 method, response, token=self.token, retries=self.retries, base_url=self.base_url
@@ -465,6 +464,15 @@ def _as_token(token: Token | str) -> Token:
     if isinstance(token, str):
         return Token.parse(token, source="the token argument", name="token")
     raise TypeError(f"token must be a bearerkit.Token or a str, not {type(token).__name__}")
+
+
+def _as_limiter(rate_limit: RateSpec | RateLimiter | None) -> RateLimiter | None:
+    """The client's own limiter; ``None`` (or a rate of 0) means no limit of its own."""
+    if rate_limit is None or (isinstance(rate_limit, (int, float)) and rate_limit == 0):
+        return None
+    if isinstance(rate_limit, RateLimiter):
+        return rate_limit
+    return RateLimiter(rate_limit)
 
 
 def _deadline_seconds(timeout: Timeout | None) -> float:

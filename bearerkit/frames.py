@@ -64,12 +64,13 @@ def _pick(candidates: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]] | No
     return known[0] if len(known) == 1 else None
 
 
-def locate_records(data: Any) -> tuple[str | None, list[Any]]:
+def locate_records(data: Any, record_path: str | None = None) -> tuple[str | None, list[Any]]:
     """Find the records in ``data`` and say where they were: ``(dotted path, records)``.
 
-    The path is ``None`` when ``data`` itself is the list (or the one record). Looked
-    for in order: a top-level list; the one non-empty list of objects in a dict
-    (``genres``, ``results``...); the one such list a level further down
+    With ``record_path``: that path and the records there (see :func:`find_records`).
+    Without it the path is ``None`` when ``data`` itself is the list (or the one
+    record). Looked for in order: a top-level list; the one non-empty list of objects
+    in a dict (``genres``, ``results``...); the one such list a level further down
     (``tracks.items``); an empty list under a known record key (an empty page);
     else the dict as one record. Where several lists qualify, the one under a known
     record key (:data:`RECORD_KEYS`) wins; otherwise the dict is one record.
@@ -77,6 +78,8 @@ def locate_records(data: Any) -> tuple[str | None, list[Any]]:
     >>> locate_records({"tracks": {"items": [{"id": 1}], "next": None}})
     ('tracks.items', [{'id': 1}])
     """
+    if record_path is not None:
+        return record_path, find_records(data, record_path)
     if isinstance(data, list):
         return None, data
     if not isinstance(data, Mapping):

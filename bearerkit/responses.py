@@ -177,24 +177,25 @@ def decode_json(method: str, response: requests.Response, *, token: Token | None
     body = response.content
     if not body.strip():
         return None
-    problem = ""
+    too_deep = False
     try:
         return json.loads(body)
     except RecursionError:
-        problem = "is nested more deeply than Python can decode"
+        too_deep = True
     except ValueError:
-        problem = "is not JSON"
+        pass
     # Raised outside the except block, so no decoder error (holding the body) is chained;
     # and no plain copy of the body (which may echo the token) stays in this frame's
     # locals for a verbose traceback to print.
     size = len(body)
     del body
-    ctype = response.headers.get("Content-Type") or "no content type"
-    if problem.startswith("is nested"):
+    if too_deep:
         raise ResponseFormatError(
             f"{method} {mask_url(response.url)} answered {response.status_code} with JSON that "
-            f"{problem} ({size} bytes). This is not a normal API answer; check the base URL."
+            f"is nested more deeply than Python can decode ({size} bytes). This is not a "
+            "normal API answer; check the base URL."
         )
+    ctype = response.headers.get("Content-Type") or "no content type"
     excerpt = snippet(response.content, secrets=response_secrets(response, token))
     raise ResponseFormatError(
         f"{method} {mask_url(response.url)} answered {response.status_code} with {ctype}, "

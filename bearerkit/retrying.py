@@ -25,7 +25,13 @@ from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from .ratelimit.headers import is_refusal, parse_headers, parse_retry_after, refusal_wait
+from .ratelimit.headers import (
+    Announcement,
+    is_refusal,
+    parse_headers,
+    parse_retry_after,
+    refusal_wait,
+)
 from .ratelimit.pacer import DEFAULT_MAX_WAIT, Pacer
 
 __all__ = [
@@ -90,13 +96,10 @@ class BearerkitRetry(Retry):
     ) -> Retry:
         if response is not None and error is None:
             announced = parse_headers(response.headers)
-            if is_refusal(response.status, announced):
-                wait = refusal_wait(announced)
-            elif response.status == 403:
+            if response.status == 403 and not is_refusal(403, announced):
                 # A plain 403 is an answer, not a refusal to retry: hand it back as it is.
                 raise MaxRetryError(_pool, url or "", ResponseError("403 is not retried"))
-            else:
-                wait = announced.retry_after
+            wait = _server_wait(response.status, announced)
             if wait is not None and wait > self.max_wait:
                 # MaxRetryError makes urllib3 hand the answer back to the caller, which
                 # turns it into an error that names the wait.
@@ -118,15 +121,15 @@ class BearerkitRetry(Retry):
     def _sleep_without_pacer(self, response: BaseHTTPResponse | None) -> None:
         wait = self.get_backoff_time()
         if response is not None:
-            announced = parse_headers(response.headers)
-            said = (
-                refusal_wait(announced)
-                if is_refusal(response.status, announced)
-                else announced.retry_after
-            )
+            said = _server_wait(response.status, parse_headers(response.headers))
             wait = max(wait, said or 0.0)
         if wait > 0:
             time.sleep(wait)
+
+
+def _server_wait(status: int, announced: Announcement) -> float | None:
+    """Seconds the server asked for: a rate refusal's wait, else its ``Retry-After``."""
+    return refusal_wait(announced) if is_refusal(status, announced) else announced.retry_after
 
 
 def _pool_url(pool: Any, url: str | None) -> str:

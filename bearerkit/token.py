@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import io
 import os
-import sys
 import unicodedata
 import warnings
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Literal
 
 from dotenv import dotenv_values
 
+from .cassette import replaying
 from .errors import TokenError
 from .redact import Secret
 from .shapes import JWT, V3_KEY, is_placeholder
@@ -335,7 +335,7 @@ def load_token(
                 "(see .env.example)."
             )
     except TokenError as missing:
-        if missing.reason != "missing" or not _replaying_a_cassette():
+        if missing.reason != "missing" or not replaying():  # a replay needs no real secret
             raise
         return Token(REPLAY_PLACEHOLDER, source=f"{name}: a placeholder (replaying a cassette)")
     return Token.parse(found, source=f"{name} in {path}", name=name)
@@ -344,12 +344,6 @@ def load_token(
 def _env_file_value(path: Path, name: str) -> Secret | None:
     value = read_env_file(path).get(name)
     return Secret(value) if value is not None else None
-
-
-def _replaying_a_cassette() -> bool:
-    # Only when bearerkit.cassette is loaded: a replay-only cassette needs no real secret.
-    cassette = sys.modules.get("bearerkit.cassette")
-    return bool(cassette is not None and cassette.replaying())
 
 
 def _resolve_env_file(name: str, env_file: str | os.PathLike[str] | None) -> Path:

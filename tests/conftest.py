@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,14 @@ FAKE_TOKEN = ".".join(
     ]
 )
 FAKE_V3_KEY = "".join(f"{n:x}" for n in range(16)) * 2  # 32 hex characters
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound for a moment, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
 
 # TMDB's own error bodies, written out here as TMDB sends them: the sandbox must
 # answer with them and the client must read them.

@@ -20,6 +20,7 @@ import bearerkit as bk
 from bearerkit.errors import BearerkitError
 
 from .adversarial_servers import Seen, canary, exception_leaks, serve
+from .conftest import closed_port
 
 LOGGERS = ("bearerkit", "urllib3", "requests_cache")
 
@@ -134,13 +135,7 @@ def test_redirect_to_another_host_never_carries_the_token(secret, status) -> Non
 
 
 def test_closed_port_is_a_network_error(secret) -> None:
-    import socket
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    with bk.Client(f"http://127.0.0.1:{port}", secret, retries=1) as api:
+    with bk.Client(f"http://127.0.0.1:{closed_port()}", secret, retries=1) as api:
         err = raised(lambda: api.get("x", params={"api_key": secret}))
     assert isinstance(err, bk.NetworkError)
     assert exception_leaks(secret, err) == []

@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 import bearerkit as bk
 from bearerkit.responses import network_error
 
-from .conftest import FAKE_TOKEN, FAKE_V3_KEY, INVALID_KEY, NOT_FOUND
+from .conftest import FAKE_TOKEN, FAKE_V3_KEY, INVALID_KEY, NOT_FOUND, closed_port
 from .rawserver import raw_server, response_bytes
 
 
@@ -195,17 +195,9 @@ def test_token_echoed_in_the_reason_phrase_is_scrubbed() -> None:
 
 
 # -- transport failures: by type, never by message text --------------------------------
-def _free_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now
-    return port
-
-
 def test_connection_refused_is_network_error_without_the_request_attached() -> None:
     with (
-        bk.Client(f"http://127.0.0.1:{_free_port()}/3", FAKE_TOKEN, retries=1) as c,
+        bk.Client(f"http://127.0.0.1:{closed_port()}/3", FAKE_TOKEN, retries=1) as c,
         pytest.raises(bk.NetworkError) as info,
     ):
         c.get("x")

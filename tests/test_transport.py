@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping
 
 import pytest
@@ -15,7 +14,7 @@ from bearerkit.ratelimit import Pacer
 from bearerkit.token import Token
 from bearerkit.transport import DEFAULT_POOL_SIZE, PacedAdapter, build_session
 
-from .conftest import FAKE_TOKEN
+from .conftest import FAKE_TOKEN, closed_port
 
 
 class SpyPacer(Pacer):
@@ -55,9 +54,7 @@ def test_every_send_passes_the_pacer_and_carries_the_default_headers(server: HTT
 
 
 def test_a_send_that_fails_gives_its_reservation_back() -> None:
-    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
-        probe.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    url = f"http://127.0.0.1:{closed_port()}"
     pacer = SpyPacer()
     session = build_session(url, auth=None, pacer=pacer, retries=0)
     with session, pytest.raises(requests.ConnectionError):

@@ -18,7 +18,6 @@ along as ``__context__``.
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote_plus, urlencode
@@ -31,6 +30,7 @@ from bearerkit.deadline import Deadline, DeadlineExceeded, install
 from bearerkit.errors import BearerkitError, NetworkError, ResponseFormatError
 from bearerkit.oauth.answer import GrantedToken, TokenAnswer
 from bearerkit.redact import Secret, mask_url
+from bearerkit.transport import read_environment_once
 
 __all__ = ["CLIENT_AUTH_METHODS", "TokenExchange", "scope_text"]
 
@@ -71,14 +71,8 @@ class _TokenSession(requests.Session):
 
     def __init__(self, url: str) -> None:
         super().__init__()
-        # trust_env=False: requests would otherwise let a ~/.netrc entry for the
-        # token host replace the client credentials. Proxies and the CA bundle are
-        # still taken from the environment, as bearerkit.Client does.
-        self.trust_env = False
-        self.proxies.update(requests.utils.get_environ_proxies(url))
-        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        if ca_bundle:
-            self.verify = ca_bundle
+        # As for bearerkit.Client: no ~/.netrc entry may replace the client credentials.
+        read_environment_once(self, url)
         # timeout as a deadline for the whole answer, as for every Client request: a
         # token endpoint trickling bytes cannot stretch it.
         for adapter in self.adapters.values():

@@ -11,7 +11,7 @@ so ``auto`` never returns part of the data silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import PagingError
@@ -52,6 +52,8 @@ CURSOR_FIELDS = (
 )
 PAGE_SIZE_FIELDS = ("per_page", "page_size", "pageSize", "limit")
 
+_MISSING = object()
+
 
 def _parent(record_path: str | None) -> str | None:
     if not record_path or "." not in record_path:
@@ -66,8 +68,7 @@ def _where(body: Any, record_path: str | None) -> list[str]:
 
 
 def _has(body: Any, path: str) -> bool:
-    missing = object()
-    return lookup(body, path, missing) is not missing
+    return lookup(body, path, _MISSING) is not _MISSING
 
 
 def _looks_like_url(value: str) -> bool:
@@ -90,7 +91,7 @@ def _link(page: Page, *, max_page: int | None) -> Paginator | None:
     return LinkHeader(max_page=max_page) if "next" in links(page.headers) else None
 
 
-def _cursor(page: Page, *, record_path: str | None) -> Paginator | None:
+def _cursor(page: Page) -> Paginator | None:
     for path, param, required in CURSORS:
         if not all(_has(page.body, field) for field in required):
             continue
@@ -103,7 +104,7 @@ def _cursor(page: Page, *, record_path: str | None) -> Paginator | None:
     return None
 
 
-def _last_id(page: Page, *, record_path: str | None) -> Paginator | None:
+def _last_id(page: Page) -> Paginator | None:
     body = page.body
     if not isinstance(lookup(body, "has_more"), bool) or not isinstance(body.get("data"), list):
         return None
@@ -114,7 +115,7 @@ def _last_id(page: Page, *, record_path: str | None) -> Paginator | None:
     return None
 
 
-def _next_url(page: Page, *, record_path: str | None) -> Paginator | None:
+def _next_url(page: Page, record_path: str | None) -> Paginator | None:
     parent = _parent(record_path)
     paths = (*NEXT_URL_PATHS, f"{parent}.next") if parent else NEXT_URL_PATHS
     for path in paths:
@@ -127,29 +128,29 @@ def _next_url(page: Page, *, record_path: str | None) -> Paginator | None:
     return None
 
 
-def _page_number(page: Page, *, record_path: str | None, max_page: int | None) -> Paginator | None:
-    for prefix in _where(page.body, record_path):
-        if as_int(lookup(page.body, prefix + "total_pages")) is not None:
-            return PageNumber(total_path=prefix + "total_pages", max_page=max_page)
-        if (
-            _has(page.body, prefix + "page")
-            and as_int(lookup(page.body, prefix + "total")) is not None
-        ):
-            size = _page_size(page, prefix)
-            if size:
-                return PageNumber(total_path=prefix + "total", max_page=max_page, page_size=size)
+def _counted(page: Page, prefix: str, position: str) -> int | None:
+    """The page size, when ``position`` (``page``, ``offset``) sits beside a record ``total``."""
+    body = page.body
+    if _has(body, prefix + position) and as_int(lookup(body, prefix + "total")) is not None:
+        return _page_size(page, prefix)
     return None
 
 
-def _offset(page: Page, *, record_path: str | None) -> Paginator | None:
+def _page_number(page: Page, record_path: str | None, max_page: int | None) -> Paginator | None:
     for prefix in _where(page.body, record_path):
-        if (
-            _has(page.body, prefix + "offset")
-            and as_int(lookup(page.body, prefix + "total")) is not None
-        ):
-            size = _page_size(page, prefix)
-            if size:
-                return Offset(size, total_path=prefix + "total")
+        if as_int(lookup(page.body, prefix + "total_pages")) is not None:
+            return PageNumber(total_path=prefix + "total_pages", max_page=max_page)
+        size = _counted(page, prefix, "page")
+        if size:
+            return PageNumber(total_path=prefix + "total", max_page=max_page, page_size=size)
+    return None
+
+
+def _offset(page: Page, record_path: str | None) -> Paginator | None:
+    for prefix in _where(page.body, record_path):
+        size = _counted(page, prefix, "offset")
+        if size:
+            return Offset(size, total_path=prefix + "total")
     return None
 
 
@@ -170,18 +171,14 @@ def detect(
             return found
     if not isinstance(page.body, Mapping):
         return None
-    rules: tuple[Callable[[], Paginator | None], ...] = (
-        lambda: _cursor(page, record_path=record_path),
-        lambda: _last_id(page, record_path=record_path),
-        lambda: _next_url(page, record_path=record_path),
-        lambda: _page_number(page, record_path=record_path, max_page=max_page),
-        lambda: _offset(page, record_path=record_path),
+    # The first rule that finds a style wins (the paginators it builds are always true).
+    return (
+        _cursor(page)
+        or _last_id(page)
+        or _next_url(page, record_path)
+        or _page_number(page, record_path, max_page)
+        or _offset(page, record_path)
     )
-    for rule in rules:
-        paginator = rule()
-        if paginator is not None:
-            return paginator
-    return None
 
 
 def _signs(page: Page, record_path: str | None) -> list[tuple[str, str, str]]:

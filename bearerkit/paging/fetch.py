@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from ..auth import origin
 from ..cassette import recording
 from ..errors import BearerkitError, PagingError, ResponseFormatError
-from ..frames import find_records, locate_records
+from ..frames import locate_records
 from ..redact import mask_url
 from .detect import detect, require_followable
 from .page import GetPage, Page, PageRequest, Paginator
@@ -73,27 +73,19 @@ def paginate(
             f"NextURL, LinkHeader, Cursor, LastId, or a Paginator subclass), not {paginator!r}"
         )
     desc = _label(urlsplit(request.path).path)
-    origin = request.key()
+    run_origin = request.key()
 
     def fetch(req: PageRequest) -> Page:
         return get_page(_checked(req, base_url))
 
     if resume is not None:
         point = resume_point(resume)
-        if point.origin != origin:
+        if point.origin != run_origin:
             raise PagingError(
                 "resume= comes from a paginate call with another path, parameters or body; "
                 "call paginate with the same arguments as the run that stopped"
             )
-        state = RunState(
-            origin,
-            point.paginator,
-            point.record_path,
-            point.strict_path,
-            list(point.records),
-            point.pages,
-            point.limit,
-        )
+        state = RunState.resumed(point)
         pending = list(point.pending) if point.pending else None
         following = point.next_request
         cached = False
@@ -107,11 +99,7 @@ def paginate(
                 f"{shown(first_request)} answered with an empty body, not JSON records. "
                 "Check the path; use get() for endpoints that answer nothing."
             )
-        path: str | None = record_path
-        if record_path is not None:
-            first.records = find_records(first.body, record_path)
-        else:
-            path, first.records = locate_records(first.body)
+        path, first.records = locate_records(first.body, record_path)
         chosen = (
             paginator
             if isinstance(paginator, Paginator)
@@ -121,7 +109,7 @@ def paginate(
             require_followable(first, record_path=path)
             stopped = "one page: the response shows no paging"
             return Run(list(first.records), run_info(None, 1, len(first.records), True, stopped))
-        state = RunState(origin, chosen, path, record_path is not None)
+        state = RunState(run_origin, chosen, path, record_path is not None)
         state.add(first.records)
         state.seen.add(first_request.key())
         state.limit = _page_limit(chosen, first)

@@ -48,8 +48,7 @@ class NextURL(Paginator):
         link = link_value(lookup(page.body, self.path))
         if link is None:
             return None
-        # The link carries the query; the original params would repeat it.
-        return PageRequest(page.request.method, urljoin(page.url, link), None, page.request.json)
+        return _follow(page, urljoin(page.url, link))
 
 
 def links(headers: Mapping[str, str]) -> dict[str, str]:
@@ -85,9 +84,7 @@ class LinkHeader(Paginator):
 
     def next_request(self, page: Page) -> PageRequest | None:
         target = links(page.headers).get("next")
-        if target is None:
-            return None
-        return PageRequest(page.request.method, urljoin(page.url, target), None, page.request.json)
+        return None if target is None else _follow(page, urljoin(page.url, target))
 
     def plan(self, page: Page) -> list[PageRequest] | None:
         found = links(page.headers)
@@ -97,10 +94,15 @@ class LinkHeader(Paginator):
         if numbered is None:
             return None
         template, first, last = numbered
-        return [
-            PageRequest(page.request.method, template(n), None, page.request.json)
-            for n in range(first, last + 1)
-        ]
+        return [_follow(page, template(n)) for n in range(first, last + 1)]
+
+
+def _follow(page: Page, url: str) -> PageRequest:
+    """The request for ``url`` with ``page``'s method and body.
+
+    The link carries the query; the original params would repeat it.
+    """
+    return PageRequest(page.request.method, url, None, page.request.json)
 
 
 def _numbered(next_url: str, last_url: str) -> tuple[Callable[[int], str], int, int] | None:

@@ -14,7 +14,7 @@ import warnings
 from typing import Any
 
 from ..errors import BearerkitError
-from ..frames import find_records, locate_records
+from ..frames import locate_records
 from .detect import describe_more
 from .page import Page, PageRequest, Paginator
 from .resume import ResumeNote, ResumePoint, Run, RunState, shown
@@ -26,10 +26,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 
 def warn_if_more_pages(page: Page, *, record_path: str | None = None) -> None:
     """Warn (``UserWarning``) when ``page`` is one page of several, naming ``paginate``."""
-    if record_path is None:
-        path, page.records = locate_records(page.body)
-    else:
-        path, page.records = record_path, find_records(page.body, record_path)
+    path, page.records = locate_records(page.body, record_path)
     try:
         more = describe_more(page, record_path=path)
     except BearerkitError:
@@ -132,16 +129,19 @@ def run_info(
     return info
 
 
+# Why a sequential run ended, by paginator style.
+_DONE_WORDS = {
+    "cursor": "the next cursor is empty",
+    "next_url": "no next link in the body",
+    "link_header": 'no rel="next" in the Link header',
+    "last_id": "has_more is false",
+    "page_number": "an empty or last page",
+    "offset": "the last offset",
+}
+
+
 def done_reason(state: RunState) -> str:
-    words = {
-        "cursor": "the next cursor is empty",
-        "next_url": "no next link in the body",
-        "link_header": 'no rel="next" in the Link header',
-        "last_id": "has_more is false",
-        "page_number": "an empty or last page",
-        "offset": "the last offset",
-    }
-    return words.get(state.paginator.style, "the paginator found no next page")
+    return _DONE_WORDS.get(state.paginator.style, "the paginator found no next page")
 
 
 def stacklevel() -> int:

@@ -96,20 +96,15 @@ def _fetch_pool(
             else:
                 try:
                     page = future.result()
-                    page.records = state.records_of(page.body)
-                    records = page.records
+                    records = page.records = state.records_of(page.body)
                 except BearerkitError as err:
                     # Keep what the workers fetched past the failed page: resume then
                     # fetches only the pages that are really missing.
-                    for later in futures[i + 1 :]:
-                        if later is not None:
-                            later.cancel()
                     pool.shutdown(wait=True, cancel_futures=True)
-                    rest = []
-                    for j, (req, got) in enumerate(todo[i:]):
-                        if got is None and j > 0:
-                            got = _done_records(futures[i + j], state)
-                        rest.append((req, got))
+                    rest = todo[i : i + 1] + [
+                        (req, got if got is not None else _done_records(later, state))
+                        for (req, got), later in zip(todo[i + 1 :], futures[i + 1 :], strict=True)
+                    ]
                     raise with_partial(err, state, pending=rest + left) from None
             state.add(records)
             tick(bar)

@@ -94,11 +94,24 @@ class RunState:
     origin: str
     paginator: Paginator
     record_path: str | None
-    explicit_path: bool
+    strict_path: bool
     records: list[Any] = field(default_factory=list)
     pages: int = 0
     limit: int | None = None
     seen: set[str] = field(default_factory=set)
+
+    @classmethod
+    def resumed(cls, point: ResumePoint) -> RunState:
+        """The state of the run that stopped at ``point``, to continue it."""
+        return cls(
+            point.origin,
+            point.paginator,
+            point.record_path,
+            point.strict_path,
+            list(point.records),
+            point.pages,
+            point.limit,
+        )
 
     def add(self, records: list[Any]) -> None:
         self.records.extend(records)
@@ -117,7 +130,7 @@ class RunState:
             self.origin,
             self.paginator,
             self.record_path,
-            self.explicit_path,
+            self.strict_path,
             list(self.records),
             self.pages,
             tuple(pending or ()),
@@ -135,7 +148,7 @@ class RunState:
             )
         if self.record_path is None:
             return locate_records(body)[1]
-        if self.explicit_path:
+        if self.strict_path:
             return find_records(body, self.record_path)
         # An API may leave the list out of its last, empty page (X omits "data").
         found = lookup(body, self.record_path)

@@ -19,7 +19,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 
 from requests.structures import CaseInsensitiveDict
@@ -79,7 +79,7 @@ def parse_headers(headers: Mapping[str, str], *, now: float | None = None) -> An
     >>> parse_headers({"RateLimit": '"default";r=0;t=30'}).reset_after
     30.0
     """
-    if not any("ratelimit" in key.lower() or key.lower() == "retry-after" for key in headers):
+    if not any("ratelimit" in key or key == "retry-after" for key in map(str.lower, headers)):
         return _NOTHING  # the common case, kept cheap: this runs on every answer
     if type(headers) is dict:
         headers = CaseInsensitiveDict(headers)
@@ -95,18 +95,15 @@ def parse_headers(headers: Mapping[str, str], *, now: float | None = None) -> An
         or _fields(headers, "RateLimit-", "ietf", wall)
         or _fields(headers, "X-RateLimit-", "github", wall)
         or _openai(headers)
-        or Announcement()
+        or _NOTHING
     )
     if raw_retry is None:
         return budget
-    return Announcement(
-        budget.limit,
-        budget.remaining,
-        budget.reset_after,
-        budget.exact_reset,
-        retry_after,
-        bad_retry,
-        budget.dialect or "retry-after",
+    return replace(
+        budget,
+        retry_after=retry_after,
+        bad_retry_after=bad_retry,
+        dialect=budget.dialect or "retry-after",
     )
 
 

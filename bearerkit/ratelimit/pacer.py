@@ -19,7 +19,7 @@ from ..errors import RateLimitError
 from ..redact import mask_url
 from .budget import AWAIT_ANSWER, Budget
 from .countdown import clock_time, wait_visibly
-from .headers import is_refusal, parse_headers
+from .headers import Announcement, is_refusal, parse_headers
 from .windows import RateLimiter
 
 __all__ = ["DEFAULT_MAX_WAIT", "Pacer"]
@@ -49,7 +49,6 @@ class Pacer:
         self.limiter = limiter
         self.max_wait = float(max_wait)
         self.budget = Budget(clock=clock)
-        self.wall = wall
         self._showing = False  # one countdown at a time, however many threads wait
         self._lock = threading.Lock()
         self.use_clock(clock=clock, sleep=sleep, wall=wall)
@@ -77,7 +76,8 @@ class Pacer:
                 raise self._too_long(
                     method, url, wait, f"rate_limit={self.limiter} allows no request"
                 )
-            self._wait(delay, f"keeping to rate_limit={self.limiter}")
+            if delay > 0:  # the message is built only for a real wait: this runs on every send
+                self._wait(delay, f"keeping to rate_limit={self.limiter}")
         awaiting_since: float | None = None
         while True:
             wait = self.budget.reserve()
@@ -107,19 +107,21 @@ class Pacer:
             self.budget.abandon()
             self._wait(backoff, "retrying after a connection failure")
         else:
-            refused = self.observe(status, headers)
-            if not refused:
-                said = parse_headers(headers, now=self.wall()).retry_after
-                self._wait(max(backoff, said or 0.0), f"retrying after {status}")
+            announced, refused = self._learn(status, headers)
+            if not refused:  # a refusal already blocks the budget for the wait it named
+                self._wait(max(backoff, announced.retry_after or 0.0), f"retrying after {status}")
         self.before_send(method, url)
 
     # -- after an answer -----------------------------------------------------------
     def observe(self, status: int, headers: Mapping[str, str]) -> bool:
         """Learn the budget from an answer; return whether it was a refusal for rate reasons."""
+        return self._learn(status, headers)[1]
+
+    def _learn(self, status: int, headers: Mapping[str, str]) -> tuple[Announcement, bool]:
         announced = parse_headers(headers, now=self.wall())
         refused = is_refusal(status, announced)
         self.budget.observe(announced, refused=refused)
-        return refused
+        return announced, refused
 
     def abandon(self) -> None:
         """The send failed without an answer: give its reservation back."""

@@ -84,15 +84,9 @@ def more_after(offset: int, size: int) -> bool:
 def url(root: str, path: str, query: dict[str, str], changes: dict[str, object]) -> str:
     """An absolute URL to ``path`` with the request's query, ``changes`` applied.
 
-    A change to ``None`` drops that parameter. ``$`` stays literal, as in
-    Microsoft Graph's ``$top`` and ``$skiptoken``.
+    ``$`` stays literal, as in Microsoft Graph's ``$top`` and ``$skiptoken``.
     """
-    merged: dict[str, object] = dict(query)
-    for name, value in changes.items():
-        if value is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = value
+    merged = {**query, **changes}
     return f"{root}{path}?{urlencode(merged, safe='$')}" if merged else f"{root}{path}"
 
 

@@ -1,11 +1,11 @@
 """Rate limits announced the way real APIs announce them, under ``/ratelimit``.
 
 ``GET /ratelimit/{dialect}/{limit}/{window}/items?page=N`` answers a page of the
-57-record dataset (``{"results", "page", "total_pages", "total_results"}``, 10 a
-page) within a fixed-window budget of ``limit`` requests per ``window`` seconds.
-A window opens with the first request after the previous one closed; budgets are
-kept per dialect, limit, window and bearer token. Refused requests do not use
-up the budget.
+57-record dataset in TMDB's envelope (``{"page", "results", "total_pages",
+"total_results"}``, 10 a page) within a fixed-window budget of ``limit``
+requests per ``window`` seconds. A window opens with the first request after
+the previous one closed; budgets are kept per dialect, limit, window and bearer
+token. Refused requests do not use up the budget.
 
 - ``github``: ``X-RateLimit-Limit``, ``-Remaining``, ``-Used``, ``-Reset`` (epoch
   seconds) and ``X-RateLimit-Resource: core``; refuses with 403.
@@ -30,16 +30,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from bearerkit.sandbox.dataset import (
-    DEFAULT_PAGE_SIZE,
-    RECORD_COUNT,
-    BadRequest,
-    integer,
-    message_error,
-    window,
-)
+from bearerkit.sandbox import listing
+from bearerkit.sandbox.dataset import DEFAULT_PAGE_SIZE, BadRequest, integer, message_error, records
 from bearerkit.sandbox.messages import Reply, Request, json_reply
 
 RATELIMIT_PATH = "/ratelimit"
@@ -64,6 +57,7 @@ OPENAI_REFUSAL = {
 
 Headers = tuple[tuple[str, str], ...]
 _PATH = re.compile(re.escape(RATELIMIT_PATH) + r"/([^/]+)/([^/]+)/([^/]+)/items")
+_LIMIT = re.compile(r"[0-9]{1,7}")
 _DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")
 
 
@@ -127,7 +121,7 @@ class RateLimits:
         if match is None or request.method != "GET" or match[1] not in DIALECTS:
             return message_error("Not Found", 404)
         dialect, raw_limit, raw_window = match.groups()
-        if not re.fullmatch(r"[0-9]{1,7}", raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        if not _LIMIT.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
             return message_error(f"limit must be a whole number from 1 to {MAX_LIMIT}")
         if not _DECIMAL.fullmatch(raw_window) or not 0 < float(raw_window) <= MAX_WINDOW:
             return message_error("window must be a positive number of seconds")
@@ -140,7 +134,8 @@ class RateLimits:
         budget = self.take((dialect, int(raw_limit), float(raw_window), who))
         headers = announce(dialect, budget)
         if budget.allowed:
-            return json_reply(200, _page(page), headers=headers)
+            body = listing.page_of(records(), page, size=DEFAULT_PAGE_SIZE)
+            return json_reply(200, body, headers=headers)
         return refuse(dialect, budget, headers)
 
     def take(self, key: tuple[str, int, float, str]) -> Budget:
@@ -240,13 +235,3 @@ def duration(seconds: float) -> str:
 
 def _seconds_text(seconds: float) -> str:
     return str(int(seconds)) if seconds == int(seconds) else f"{seconds:g}"
-
-
-def _page(page: int) -> dict[str, Any]:
-    size = DEFAULT_PAGE_SIZE
-    return {
-        "results": window((page - 1) * size, size),
-        "page": page,
-        "total_pages": math.ceil(RECORD_COUNT / size),
-        "total_results": RECORD_COUNT,
-    }

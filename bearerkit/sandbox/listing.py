@@ -86,17 +86,17 @@ def discover_page(kind: str, query: dict[str, str]) -> dict[str, Any]:
     return page_of(filtered(kind, field, descending, genres, year), page)
 
 
-def page_of(results: Sequence[Any], page: int) -> dict[str, Any]:
-    """Return TMDB's page envelope for one page of ``results``.
+def page_of(results: Sequence[Any], page: int, *, size: int = PAGE_SIZE) -> dict[str, Any]:
+    """Return TMDB's page envelope for one page of ``results``, ``size`` to a page.
 
     ``total_pages`` counts every page (even past 500, which TMDB refuses to
     serve); an empty listing reports one page, as TMDB does today.
     """
-    start = (page - 1) * PAGE_SIZE
+    start = (page - 1) * size
     return {
         "page": page,
-        "results": list(results[start : start + PAGE_SIZE]),
-        "total_pages": max(1, math.ceil(len(results) / PAGE_SIZE)),
+        "results": list(results[start : start + size]),
+        "total_pages": max(1, math.ceil(len(results) / size)),
         "total_results": len(results),
     }
 

@@ -40,7 +40,6 @@ from bearerkit.sandbox.messages import (
     Reply,
     Request,
     json_reply,
-    status_body,
     tmdb_error,
     tmdb_success,
 )
@@ -112,6 +111,27 @@ class UserList:
 
         return sorted(keys, key=value, reverse=order == "desc")  # stable: ties keep their order
 
+    # The items endpoints' changes, one item at a time; False is that item's "success": false.
+
+    def add(self, key: MediaKey, item: dict[str, Any]) -> bool:
+        """Add a catalogue title that is not in the list yet."""
+        if key in self.items or _lookup(key) is None:
+            return False
+        self.items[key] = None
+        return True
+
+    def comment(self, key: MediaKey, item: dict[str, Any]) -> bool:
+        """Set the ``comment`` of a title already in the list."""
+        note = item.get("comment")
+        if key not in self.items or not isinstance(note, str):
+            return False
+        self.items[key] = note
+        return True
+
+    def remove(self, key: MediaKey, item: dict[str, Any]) -> bool:
+        """Take a title out of the list."""
+        return self.items.pop(key, False) is not False
+
 
 class ListStore:
     """Every list of one sandbox, and the routes that read and change them; thread-safe."""
@@ -147,9 +167,7 @@ class ListStore:
         created = UserList(next(self._ids), name, language)
         _apply(created, body, ("description", "public"))
         self._lists[created.id] = created
-        return json_reply(
-            LIST_CREATED[0], {**status_body(LIST_CREATED, success=True), "id": created.id}
-        )
+        return tmdb_success(LIST_CREATED, id=created.id)
 
     def read(self, request: Request, match: re.Match[str]) -> Reply:
         """``GET /4/list/{id}?page=N``."""
@@ -179,39 +197,19 @@ class ListStore:
             return tmdb_error(NOT_FOUND)
         removed = len(found.items)
         found.items.clear()
-        body = {**status_body(SUCCESS, success=True), "id": found.id, "items_deleted": removed}
-        return json_reply(200, body)
+        return tmdb_success(SUCCESS, id=found.id, items_deleted=removed)
 
     def add_items(self, request: Request, match: re.Match[str]) -> Reply:
         """``POST /4/list/{id}/items``: unknown titles and ones already there fail alone."""
-
-        def add(found: UserList, key: MediaKey, item: dict[str, Any]) -> bool:
-            if key in found.items or _lookup(key) is None:
-                return False
-            found.items[key] = None
-            return True
-
-        return self._each_item(request, match, add)
+        return self._each_item(request, match, UserList.add)
 
     def comment_items(self, request: Request, match: re.Match[str]) -> Reply:
         """``PUT /4/list/{id}/items``: set the ``comment`` of items already in the list."""
-
-        def comment(found: UserList, key: MediaKey, item: dict[str, Any]) -> bool:
-            note = item.get("comment")
-            if key not in found.items or not isinstance(note, str):
-                return False
-            found.items[key] = note
-            return True
-
-        return self._each_item(request, match, comment)
+        return self._each_item(request, match, UserList.comment)
 
     def remove_items(self, request: Request, match: re.Match[str]) -> Reply:
         """``DELETE /4/list/{id}/items``: items not in the list fail alone."""
-
-        def remove(found: UserList, key: MediaKey, item: dict[str, Any]) -> bool:
-            return found.items.pop(key, False) is not False
-
-        return self._each_item(request, match, remove)
+        return self._each_item(request, match, UserList.remove)
 
     def _each_item(
         self,
@@ -230,7 +228,7 @@ class ListStore:
             {"media_type": key[0], "media_id": key[1], "success": change(found, key, item)}
             for key, item in zip(keys, items, strict=True)
         ]
-        return json_reply(200, {**status_body(SUCCESS, success=True), "results": results})
+        return tmdb_success(SUCCESS, results=results)
 
 
 _LIST = r"/4/list/([0-9]{1,9})"
@@ -256,16 +254,19 @@ def _object(raw: bytes) -> dict[str, Any]:
     return body
 
 
+# What each settable list field accepts.
+_FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "name": lambda v: isinstance(v, str) and bool(v.strip()),
+    "description": lambda v: isinstance(v, str),
+    "public": lambda v: isinstance(v, bool),
+    "sort_by": lambda v: v in SORT_BY,
+}
+
+
 def _apply(target: UserList, body: dict[str, Any], allowed: tuple[str, ...]) -> None:
     """Copy the ``allowed`` fields present in ``body``, refusing a wrong type or value."""
-    checks: dict[str, Callable[[Any], bool]] = {
-        "name": lambda v: isinstance(v, str) and bool(v.strip()),
-        "description": lambda v: isinstance(v, str),
-        "public": lambda v: isinstance(v, bool),
-        "sort_by": lambda v: v in SORT_BY,
-    }
     changes = {name: body[name] for name in allowed if name in body}
-    if not all(checks[name](value) for name, value in changes.items()):
+    if not all(_FIELD_CHECKS[name](value) for name, value in changes.items()):
         raise _Invalid
     for name, value in changes.items():
         setattr(target, name, value)

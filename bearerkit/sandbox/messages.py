@@ -96,9 +96,9 @@ def tmdb_error(entry: tuple[int, int, str], *, headers: tuple[tuple[str, str], .
     return json_reply(entry[0], status_body(entry, success=False), headers=headers)
 
 
-def tmdb_success(entry: tuple[int, int, str]) -> Reply:
-    """Build TMDB's success reply (``"success": true``) for a write."""
-    return json_reply(entry[0], status_body(entry, success=True))
+def tmdb_success(entry: tuple[int, int, str], **fields: Any) -> Reply:
+    """Build TMDB's success reply (``"success": true``) for a write, plus any extra ``fields``."""
+    return json_reply(entry[0], {**status_body(entry, success=True), **fields})
 
 
 def too_many_requests(count: int, limit: str, *, retry_after: int) -> Reply:

@@ -52,22 +52,21 @@ from bearerkit.sandbox.messages import Reply, Request, json_reply
 
 STYLES_PATH = "/styles"
 
-Handler = Callable[[Request, "re.Match[str]", str], Reply]
+Handler = Callable[[Request, str], Reply]  # (request, the server's own URL)
 
 
 def handle(request: Request, root: str) -> Reply:
     """Answer an authenticated ``/styles/...`` request; ``root`` is the server's own URL."""
     for method, pattern, handler in _ROUTES:
-        match = pattern.fullmatch(request.path)
-        if match is not None and method == request.method:
+        if method == request.method and pattern.fullmatch(request.path):
             try:
-                return handler(request, match, root)
+                return handler(request, root)
             except BadRequest as bad:
                 return bad.reply
     return message_error("Not Found", 404)
 
 
-def github(request: Request, match: re.Match[str], root: str) -> Reply:
+def github(request: Request, root: str) -> Reply:
     """GitHub REST: a top-level list, pages announced in ``Link`` (prev, next, last, first)."""
     query = request.query
     size = page_size(query, "per_page")
@@ -88,7 +87,7 @@ def github(request: Request, match: re.Match[str], root: str) -> Reply:
     return json_reply(200, window((page - 1) * size, size), headers=headers)
 
 
-def huggingface(request: Request, match: re.Match[str], root: str) -> Reply:
+def huggingface(request: Request, root: str) -> Reply:
     """Hugging Face Hub: a top-level list, ``Link: <...&cursor=...>; rel="next"`` only."""
     query = request.query
     size = page_size(query, "limit")
@@ -102,7 +101,7 @@ def huggingface(request: Request, match: re.Match[str], root: str) -> Reply:
     return json_reply(200, window(offset, size), headers=headers)
 
 
-def spotify(request: Request, match: re.Match[str], root: str) -> Reply:
+def spotify(request: Request, root: str) -> Reply:
     """Spotify search: ``{"tracks": {"items", "next", "previous", "total", ...}}``."""
     query = request.query
     if not query.get("q"):
@@ -127,7 +126,7 @@ def spotify(request: Request, match: re.Match[str], root: str) -> Reply:
     return json_reply(200, {"tracks": tracks})
 
 
-def notion_query(request: Request, match: re.Match[str], root: str) -> Reply:
+def notion_query(request: Request, root: str) -> Reply:
     """Notion ``POST /databases/{id}/query``: the cursor travels in the JSON body."""
     try:
         body = json.loads(request.body or b"{}")
@@ -146,7 +145,7 @@ def notion_query(request: Request, match: re.Match[str], root: str) -> Reply:
     return _notion_list(query, "page_or_database")
 
 
-def notion_users(request: Request, match: re.Match[str], root: str) -> Reply:
+def notion_users(request: Request, root: str) -> Reply:
     """Notion ``GET /users``: the same list shape, the cursor in the query."""
     return _notion_list(request.query, "user")
 
@@ -170,7 +169,7 @@ def _notion_list(query: dict[str, str], kind: str) -> Reply:
     )
 
 
-def slack(request: Request, match: re.Match[str], root: str) -> Reply:
+def slack(request: Request, root: str) -> Reply:
     """Slack ``users.list``: ``response_metadata.next_cursor``, ``""`` on the last page."""
     query = request.query
     # Slack answers every error with HTTP 200 and "ok": false.
@@ -190,7 +189,7 @@ def slack(request: Request, match: re.Match[str], root: str) -> Reply:
     )
 
 
-def x_tweets(request: Request, match: re.Match[str], root: str) -> Reply:
+def x_tweets(request: Request, root: str) -> Reply:
     """X API v2 user tweets: ``meta.next_token``, left out on the last page."""
     query = request.query
     size = page_size(query, "max_results", error=_x_error("max_results", "an integer"))
@@ -206,7 +205,7 @@ def x_tweets(request: Request, match: re.Match[str], root: str) -> Reply:
     return json_reply(200, {"data": items, "meta": meta} if items else {"meta": meta})
 
 
-def stripe(request: Request, match: re.Match[str], root: str) -> Reply:
+def stripe(request: Request, root: str) -> Reply:
     """Stripe list objects: ``has_more``, the next page ``starting_after`` the last id."""
     query = request.query
     size = page_size(query, "limit", error=_stripe_error("limit", "Invalid integer"))
@@ -224,7 +223,7 @@ def stripe(request: Request, match: re.Match[str], root: str) -> Reply:
     )
 
 
-def openai(request: Request, match: re.Match[str], root: str) -> Reply:
+def openai(request: Request, root: str) -> Reply:
     """OpenAI lists: ``has_more`` with ``first_id``/``last_id``; the next page is ``after``."""
     query = request.query
     size = page_size(query, "limit", error=_openai_error("limit", "Invalid limit"))
@@ -245,7 +244,7 @@ def openai(request: Request, match: re.Match[str], root: str) -> Reply:
     )
 
 
-def graph(request: Request, match: re.Match[str], root: str) -> Reply:
+def graph(request: Request, root: str) -> Reply:
     """Microsoft Graph: ``value`` and ``@odata.nextLink`` (absent on the last page)."""
     query = request.query
     bad = json_reply(400, {"error": {"code": "BadRequest", "message": "Invalid $top or token."}})
@@ -262,7 +261,7 @@ def graph(request: Request, match: re.Match[str], root: str) -> Reply:
     return json_reply(200, body)
 
 
-def facebook(request: Request, match: re.Match[str], root: str) -> Reply:
+def facebook(request: Request, root: str) -> Reply:
     """Facebook Graph: ``data`` with ``paging.cursors`` and ``paging.next`` (a URL)."""
     query = request.query
     bad = json_reply(
@@ -283,7 +282,7 @@ def facebook(request: Request, match: re.Match[str], root: str) -> Reply:
     return json_reply(200, body)
 
 
-def offset_items(request: Request, match: re.Match[str], root: str) -> Reply:
+def offset_items(request: Request, root: str) -> Reply:
     """A generic offset/limit API: ``{"items", "total", "offset", "limit"}``."""
     size = page_size(request.query, "limit")
     offset = integer(request.query, "offset", default=0)
@@ -292,7 +291,7 @@ def offset_items(request: Request, match: re.Match[str], root: str) -> Reply:
     )
 
 
-def page_items(request: Request, match: re.Match[str], root: str) -> Reply:
+def page_items(request: Request, root: str) -> Reply:
     """Page numbers with a total and a page size, no ``total_pages``."""
     size = page_size(request.query, "per_page")
     page = integer(request.query, "page", default=1, minimum=1)
@@ -307,7 +306,7 @@ def page_items(request: Request, match: re.Match[str], root: str) -> Reply:
     )
 
 
-def unknown(request: Request, match: re.Match[str], root: str) -> Reply:
+def unknown(request: Request, root: str) -> Reply:
     """A scheme no detection should follow: always the first ten and ``has_more``."""
     return json_reply(
         200, {"entries": list(records()[:10]), "has_more": True, "continuation": "abc"}

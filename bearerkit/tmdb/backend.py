@@ -86,7 +86,7 @@ def connect(
             if chosen == "tmdb" or exc.reason not in ("missing", "placeholder"):
                 raise
             missing = exc
-    url = _base_url(base_url, env_file)
+    url = base_url or _setting("TMDB_BASE_URL", env_file)
     if missing is not None and not url:
         if missing.reason == "placeholder":  # the message says how to replace it
             lead, tail = f"bearerkit: {str(missing).rstrip('.')}. Meanwhile using", ""
@@ -120,10 +120,6 @@ def _sandbox_connection(
         notice = f"{lead} the embedded TMDB sandbox at {sb.url} (offline, sample data). {tail}"
         print(notice.rstrip(), file=sys.stderr)
     return TMDB(Client(sb.url, sb.token, **options), language=language, sandbox=sb)
-
-
-def _base_url(base_url: str | None, env_file: str | os.PathLike[str] | None) -> str | None:
-    return base_url or _setting("TMDB_BASE_URL", env_file)
 
 
 def _setting(name: str, env_file: str | os.PathLike[str] | None) -> str | None:

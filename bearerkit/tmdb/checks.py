@@ -60,8 +60,10 @@ def _is_int(value: object) -> bool:
 
 def _what(value: object) -> str:
     """A few words for an unexpected JSON value: "an empty body", "a JSON list", ..."""
-    if value is None or value == "":
-        return "an empty body" if value == "" else "null"
+    if value == "":
+        return "an empty body"
+    if value is None:
+        return "null"
     if isinstance(value, Mapping):
         keys = ", ".join(map(str, list(value)[:8]))
         return f"an object with keys {keys}" if keys else "an empty object"

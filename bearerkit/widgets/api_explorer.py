@@ -61,22 +61,18 @@ class _Call:
 
     def code(self, base_url: str, token_name: str | None) -> str:
         """Plain bearerkit code that gives the same DataFrame as :meth:`run`."""
-        args = [repr(self.path)]
-        if self.method in BODY_METHODS:
-            call = f"to_frame(api.request({self.method!r}, {', '.join(args)}"
-            call += f", json={self.params!r}))" if self.params else "))"
+        body = self.method in BODY_METHODS
+        via_request = body or not (self.all_pages or self.method == "GET")  # as run() decides
+        if via_request:
+            keyword = f", {'json' if body else 'params'}={self.params!r}" if self.params else ""
+            call = f"to_frame(api.request({self.method!r}, {self.path!r}{keyword}))"
         else:
-            if self.params:
-                args.append(repr(self.params))
-            if self.all_pages:
-                call = f"api.paginate({', '.join(args)}, progress=False)"
-            elif self.method == "GET":
-                call = f"api.get_df({', '.join(args)})"
-            else:
-                call = f"to_frame(api.request({self.method!r}, {args[0]}"
-                call += f", params={self.params!r}))" if self.params else "))"
+            args = f"{self.path!r}, {self.params!r}" if self.params else repr(self.path)
+            call = (
+                f"api.paginate({args}, progress=False)" if self.all_pages else f"api.get_df({args})"
+            )
         lines = ["import bearerkit as bk"]
-        if call.startswith("to_frame"):
+        if via_request:
             lines.append("from bearerkit.frames import to_frame")
         lines.append("")
         if token_name is not None:
@@ -178,9 +174,6 @@ class ApiExplorer(FetchParts, widgets.VBox):
             (self.params, "bk-params"),
             (self.method, "bk-method"),
             (self.all_pages, "bk-all-pages"),
-            (self.button, "bk-fetch"),
-            (self._status, "bk-status"),
-            (self._error_line, "bk-error"),
             (self._note_line, "bk-note"),
             (self.table, "bk-table"),
             (self.code_panel, "bk-code"),

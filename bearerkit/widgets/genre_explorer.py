@@ -77,9 +77,8 @@ def _bar_chart_png(counts: pd.DataFrame, *, labels: list[str], title: str) -> by
     return buffer.getvalue()
 
 
-def _kind_options() -> list[tuple[str, str]]:
-    """Toggle labels: "Movie", "TV", then "Both" (shorter than "Movie + TV" on a button)."""
-    return [(kind_label(k) if k != "both" else "Both", k) for k in KIND_CHOICES]
+# Toggle labels: "Movie", "TV", then "Both" (shorter than "Movie + TV" on a button).
+_KIND_LABELS = {k: kind_label(k) if k != "both" else "Both" for k in KIND_CHOICES}
 
 
 class GenreExplorer(FetchParts, widgets.VBox):
@@ -131,7 +130,7 @@ class GenreExplorer(FetchParts, widgets.VBox):
         self._make_fetch_parts("Press Fetch to load the genres.")
 
         self.kind = widgets.ToggleButtons(
-            options=_kind_options(),
+            options=[(label, k) for k, label in _KIND_LABELS.items()],
             value=kind,
             description="Kind",
             style={"button_width": "5em"},  # narrow enough to keep the controls on one line
@@ -146,9 +145,6 @@ class GenreExplorer(FetchParts, widgets.VBox):
         for part, css in (
             (self.kind, "bk-kind"),
             (self.language, "bk-language"),
-            (self.button, "bk-fetch"),
-            (self._status, "bk-status"),
-            (self._error_line, "bk-error"),
             (self.table, "bk-table"),
             (self.chart, "bk-chart"),
         ):
@@ -191,7 +187,7 @@ class GenreExplorer(FetchParts, widgets.VBox):
         self._status.value = SEPARATOR.join(
             [
                 self.tmdb.backend,
-                dict((value, text) for text, value in _kind_options())[kind],
+                _KIND_LABELS[kind],
                 language_label(code),
                 f"{len(frame)} rows",
                 f"{counts.attrs['titles']} titles",

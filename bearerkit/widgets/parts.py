@@ -42,7 +42,8 @@ class FetchParts:
     """The parts every explorer has: a Fetch button, a status line and a red error line.
 
     Mixed in before ``widgets.VBox``; ``__init__`` calls :meth:`_make_fetch_parts`
-    and lays the parts out, the subclass implements :meth:`fetch`.
+    (which also gives the parts their ``bk-fetch``, ``bk-status`` and ``bk-error``
+    classes) and lays the parts out, the subclass implements :meth:`fetch`.
     """
 
     button: widgets.Button
@@ -55,6 +56,9 @@ class FetchParts:
         self.button = widgets.Button(description="Fetch", icon="download", button_style="primary")
         self._status = widgets.Label(value=status)
         self._error_line = widgets.HTML(value="")
+        self.button.add_class("bk-fetch")
+        self._status.add_class("bk-status")
+        self._error_line.add_class("bk-error")
         self.button.on_click(lambda _button: self.fetch())
 
     @property

@@ -11,6 +11,7 @@ Run: ``.ci/install-browser && .venv/bin/pytest -m browser tests/browser -v``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -141,13 +142,7 @@ def test_genre_explorer_fetches_german_movie_genres(
     browser: Browser, lab: LabServer, screenshot_dir: Path
 ) -> None:
     """The rendered GenreExplorer fetches German movie genres when its real controls are used."""
-    assert GENRES_NOTEBOOK.exists(), f"{GENRES_NOTEBOOK} is missing"
-    with notebook_page(browser, lab, GENRES_NOTEBOOK) as (page, log):
-        smoke_run(page, log, GENRES_NOTEBOOK)
-        exercise_genre_explorer(page)
-        assert not log.page_errors, f"uncaught browser errors: {log.page_errors}"
-        shot = screenshot(page, screenshot_dir / f"{GENRES_NOTEBOOK.stem}.png")
-        print(f"screenshot: {shot}")
+    run_in_lab(browser, lab, screenshot_dir, GENRES_NOTEBOOK, exercise=exercise_genre_explorer)
 
 
 def exercise_api_explorer(page: Page) -> None:
@@ -186,13 +181,7 @@ def test_api_explorer_fetches_what_is_typed_and_shows_its_code(
     browser: Browser, lab: LabServer, screenshot_dir: Path
 ) -> None:
     """06 runs clean in JupyterLab, and its ApiExplorer works with the real controls."""
-    assert API_NOTEBOOK.exists(), f"{API_NOTEBOOK} is missing"
-    with notebook_page(browser, lab, API_NOTEBOOK) as (page, log):
-        smoke_run(page, log, API_NOTEBOOK)
-        exercise_api_explorer(page)
-        assert not log.page_errors, f"uncaught browser errors: {log.page_errors}"
-        shot = screenshot(page, screenshot_dir / f"{API_NOTEBOOK.stem}.png")
-        print(f"screenshot: {shot}")
+    run_in_lab(browser, lab, screenshot_dir, API_NOTEBOOK, exercise=exercise_api_explorer)
 
 
 @pytest.mark.parametrize("notebook", OTHER_NOTEBOOKS, ids=lambda p: p.name)
@@ -200,7 +189,23 @@ def test_notebook_runs_clean_in_lab(
     browser: Browser, lab: LabServer, screenshot_dir: Path, notebook: Path
 ) -> None:
     """Run All in JupyterLab leaves no error output and every widget rendered."""
+    run_in_lab(browser, lab, screenshot_dir, notebook)
+
+
+def run_in_lab(
+    browser: Browser,
+    lab: LabServer,
+    screenshot_dir: Path,
+    notebook: Path,
+    *,
+    exercise: Callable[[Page], None] | None = None,
+) -> None:
+    """Open ``notebook``, Run All, use its widget with ``exercise``, and save a screenshot."""
+    assert notebook.exists(), f"{notebook} is missing"
     with notebook_page(browser, lab, notebook) as (page, log):
         smoke_run(page, log, notebook)
+        if exercise is not None:
+            exercise(page)
+            assert not log.page_errors, f"uncaught browser errors: {log.page_errors}"
         shot = screenshot(page, screenshot_dir / f"{notebook.stem}.png")
         print(f"screenshot: {shot}")

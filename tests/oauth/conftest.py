@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -234,6 +235,17 @@ def session() -> Iterator[requests.Session]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def netrc_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ``~/.netrc`` with a login for 127.0.0.1, where a plain requests call would use it."""
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login netrc-user password netrc-pass\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("NETRC", raising=False)
+    return netrc
 
 
 def make_auth(srv: AuthServer, **kwargs: Any) -> ClientCredentials:

@@ -274,15 +274,10 @@ def test_a_redirect_to_another_port_answering_401_never_gets_the_token(
 
 
 def test_a_redirect_elsewhere_never_gets_the_token_even_when_netrc_adds_a_header(
-    server, other_server, session, tmp_path, monkeypatch
+    server, other_server, session, netrc_home
 ):
     # requests strips the bearer header on the redirect, then (trust_env) adds ~/.netrc
     # credentials for the new host: the 401 hook must still not re-send the token there.
-    netrc = tmp_path / ".netrc"
-    netrc.write_text("machine 127.0.0.1 login netrc-user password netrc-pass\n", encoding="utf-8")
-    netrc.chmod(0o600)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("NETRC", raising=False)
     auth = make_auth(server)
 
     r = session.get(redirect_to(server, f"{other_server.url}/api/x"), auth=auth, timeout=5)

@@ -7,7 +7,6 @@ loopback ``AuthServer`` of conftest.py.
 from __future__ import annotations
 
 import base64
-import socket
 from urllib.parse import quote_plus
 
 import pytest
@@ -18,6 +17,7 @@ from bearerkit.oauth import ClientCredentials
 from bearerkit.oauth.exchange import TokenExchange, scope_text
 from bearerkit.redact import Secret
 
+from ..conftest import closed_port
 from .conftest import (
     BASIC,
     CLIENT_ID,
@@ -128,12 +128,7 @@ def test_authlib_is_not_needed():
 
 
 @pytest.mark.parametrize("client_auth", ["basic", "post"])
-def test_netrc_never_replaces_the_client_credentials(server, tmp_path, monkeypatch, client_auth):
-    netrc = tmp_path / ".netrc"
-    netrc.write_text("machine 127.0.0.1 login netrc-user password netrc-pass\n", encoding="utf-8")
-    netrc.chmod(0o600)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("NETRC", raising=False)
+def test_netrc_never_replaces_the_client_credentials(server, netrc_home, client_auth):
     # The environment is set up so that a plain requests call would use the file:
     assert requests.utils.get_netrc_auth(server.token_url) == ("netrc-user", "netrc-pass")
 
@@ -147,14 +142,8 @@ def test_netrc_never_replaces_the_client_credentials(server, tmp_path, monkeypat
 # -- transport failures ------------------------------------------------------------------
 
 
-def unused_port() -> int:
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_unreachable_token_endpoint_is_a_network_error():
-    auth = ClientCredentials(f"http://127.0.0.1:{unused_port()}/token", CLIENT_ID, SECRET)
+    auth = ClientCredentials(f"http://127.0.0.1:{closed_port()}/token", CLIENT_ID, SECRET)
 
     with pytest.raises(NetworkError, match="Could not connect") as info:
         auth.fetch_token()
@@ -193,7 +182,7 @@ def test_failing_token_requests_keep_secrets_out_of_every_frame(server, client_a
             scripted_json(401, {"error": "invalid_client", "error_description": SECRET})
         )
     elif fault == "unreachable":
-        url = f"http://127.0.0.1:{unused_port()}/token"
+        url = f"http://127.0.0.1:{closed_port()}/token"
     elif fault == "timeout":
         server.hanging = True
     elif fault == "crlf token":

@@ -9,8 +9,8 @@ import time
 class FakeClock:
     """Monotonic seconds, a matching wall clock, and a sleep that moves time instead of waiting.
 
-    ``sleep(s)`` from several threads at once moves time to the latest end, not the
-    sum: like real threads sleeping side by side.
+    ``sleep(s)`` moves time on by ``s`` (a negative ``s``: not at all), whichever
+    thread sleeps: sleeps in several threads add up.
     """
 
     def __init__(self, start: float = 1000.0) -> None:
@@ -28,7 +28,7 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         with self._lock:
             self.slept.append(seconds)
-            self.now = max(self.now, self.now + seconds)
+            self.now += max(0.0, seconds)
         time.sleep(0)  # let other threads run, as a real sleep would
 
     def advance(self, seconds: float) -> None:

@@ -45,6 +45,14 @@ def get(http: requests.Session, sb: sandbox.Sandbox, path: str, **params: Any) -
     return http.get(f"{sb.url}{path}", params=params, timeout=10)
 
 
+def answer(
+    http: requests.Session, sb: sandbox.Sandbox, path: str, **params: Any
+) -> tuple[int, Any]:
+    """(status, JSON body) of one GET, for tables of refusals."""
+    response = get(http, sb, path, **params)
+    return response.status_code, response.json()
+
+
 def ok(http: requests.Session, sb: sandbox.Sandbox, path: str, **params: Any) -> Any:
     response = get(http, sb, path, **params)
     assert response.status_code == 200, response.text
@@ -143,8 +151,7 @@ def test_scheme_is_case_insensitive(sb: sandbox.Sandbox) -> None:
 def test_auth_is_checked_before_routing(http: requests.Session, sb: sandbox.Sandbox) -> None:
     anonymous = requests.get(f"{sb.url}/no/such/path", timeout=10)
     assert (anonymous.status_code, anonymous.json()) == (401, INVALID_KEY)
-    known = get(http, sb, "/no/such/path")
-    assert (known.status_code, known.json()) == (404, NOT_FOUND)
+    assert answer(http, sb, "/no/such/path") == (404, NOT_FOUND)
 
 
 @pytest.mark.parametrize("path", ["/5/list/1", "/30/genre/movie/list", "/stylesheet", "/"])
@@ -246,8 +253,7 @@ def test_every_language_names_every_genre_and_marks_what_is_confirmed() -> None:
 def test_bad_pages_get_status_22(
     http: requests.Session, sb: sandbox.Sandbox, path: str, page: str
 ) -> None:
-    response = get(http, sb, path, page=page)
-    assert (response.status_code, response.json()) == (400, INVALID_PAGE)
+    assert answer(http, sb, path, page=page) == (400, INVALID_PAGE)
 
 
 @pytest.mark.parametrize(
@@ -339,8 +345,7 @@ def test_comma_and_pipe_combine(http: requests.Session, sb: sandbox.Sandbox) -> 
 def test_malformed_genre_filters_are_refused(
     http: requests.Session, sb: sandbox.Sandbox, value: str
 ) -> None:
-    response = get(http, sb, "/discover/movie", with_genres=value)
-    assert (response.status_code, response.json()) == (400, INVALID_PARAMS)
+    assert answer(http, sb, "/discover/movie", with_genres=value) == (400, INVALID_PARAMS)
 
 
 @pytest.mark.parametrize(
@@ -397,8 +402,7 @@ def test_default_sort_is_popularity_desc(http: requests.Session, sb: sandbox.San
 def test_unknown_sort_by_is_refused(
     http: requests.Session, sb: sandbox.Sandbox, path: str, sort_by: str
 ) -> None:
-    response = get(http, sb, path, sort_by=sort_by)
-    assert (response.status_code, response.json()) == (400, INVALID_PARAMS)
+    assert answer(http, sb, path, sort_by=sort_by) == (400, INVALID_PARAMS)
 
 
 @pytest.mark.parametrize(
@@ -417,8 +421,7 @@ def test_year_filter(
     assert all(
         r[field].startswith("2015-") for r in _walk(http, sb, path, pages=2, **{param: "2015"})
     )
-    bad = get(http, sb, path, **{param: "last year"})
-    assert (bad.status_code, bad.json()) == (400, INVALID_PARAMS)
+    assert answer(http, sb, path, **{param: "last year"}) == (400, INVALID_PARAMS)
 
 
 def test_language_is_accepted_on_lists(http: requests.Session, sb: sandbox.Sandbox) -> None:
@@ -571,8 +574,7 @@ def test_unknown_or_malformed_movie_ids_are_404(
     http: requests.Session, sb: sandbox.Sandbox, movie_id: str
 ) -> None:
     assert not any(m["id"] == 1 for m in catalogue.movies())
-    response = get(http, sb, f"/movie/{movie_id}")
-    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert answer(http, sb, f"/movie/{movie_id}") == (404, NOT_FOUND)
 
 
 # --- configuration -------------------------------------------------------------------
