@@ -4,19 +4,20 @@
 >>> tmdb = bk.tmdb.connect()              # doctest: +SKIP
 >>> tmdb.genre_table(languages=("en", "de"))  # doctest: +SKIP
 
-The core (token, client, errors) is imported eagerly; everything heavier (the
-sandbox and its data, the TMDB layer, widgets, OAuth) loads on first use.
+``import bearerkit`` loads only the version and the error classes; every other
+public name (the client, tokens, paging, the scanner, cassettes, OAuth, the
+sandbox, the TMDB layer, widgets) loads on first use, so ``bearerkit scan`` in a
+pre-commit hook never pays for pandas and a notebook pays only for what it touches.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
-from . import paging  # light (the client uses it); tqdm loads only when a bar is shown
 from ._version import __version__
-from .cassette import Cassette, use_cassette
-from .client import Client
 from .errors import (
     ApiError,
     AuthError,
@@ -26,6 +27,7 @@ from .errors import (
     NetworkError,
     NotFoundError,
     PagingError,
+    PagingInterrupted,
     RateLimitError,
     RecordPathError,
     ResponseFormatError,
@@ -33,17 +35,39 @@ from .errors import (
     TokenError,
 )
 
-# Eager on purpose (about 9 ms): the package bearerkit/scan/ shares its name with the
-# function. Importing bearerkit.scan.<anything> sets the attribute bearerkit.scan to the
-# package; bound here, after that import, `bk.scan` is the function whatever loads later.
-from .scan import scan
-from .token import Token, load_token
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what mypy and editors see; at run time _LAZY below does the loading
+    from . import paging as paging
     from . import sandbox as sandbox
     from . import tmdb as tmdb
     from . import widgets as widgets
-    from .oauth import ClientCredentials
+    from .cassette import Cassette as Cassette
+    from .cassette import use_cassette as use_cassette
+    from .client import Client as Client
+    from .oauth import ClientCredentials as ClientCredentials
+    from .scan import scan as scan
+    from .token import Token as Token
+    from .token import load_token as load_token
+
+# The lazy table: public name -> module it lives in (a name equal to the module's last
+# part, like "tmdb", is the module itself). To add a public name, edit three places:
+#   1. a row here:                    "DeviceLogin": ".oauth",
+#   2. the TYPE_CHECKING block above: from .oauth import DeviceLogin as DeviceLogin
+#   3. __all__ below (sorted).
+# Error classes are the exception: import them eagerly from .errors above (no dependencies).
+# tests/test_public_api.py checks that the three agree and that every name resolves.
+_LAZY: dict[str, str] = {
+    "Cassette": ".cassette",
+    "Client": ".client",
+    "ClientCredentials": ".oauth",
+    "Token": ".token",
+    "load_token": ".token",
+    "paging": ".paging",
+    "sandbox": ".sandbox",
+    "scan": ".scan.api",
+    "tmdb": ".tmdb",
+    "use_cassette": ".cassette",
+    "widgets": ".widgets",
+}
 
 __all__ = [
     "ApiError",
@@ -57,6 +81,7 @@ __all__ = [
     "NetworkError",
     "NotFoundError",
     "PagingError",
+    "PagingInterrupted",
     "RateLimitError",
     "RecordPathError",
     "ResponseFormatError",
@@ -73,20 +98,36 @@ __all__ = [
     "widgets",
 ]
 
-_LAZY_MODULES = {"sandbox", "tmdb", "widgets"}
-_LAZY_NAMES = {"ClientCredentials": "oauth"}
-
 
 def __getattr__(name: str) -> Any:
-    # PEP 562: keeps `import bearerkit` light; the heavy parts load when first touched.
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f".{name}", __name__)
-    if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'bearerkit' has no attribute {name!r}")
+    # PEP 562: called only for names not yet in the module's globals.
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'bearerkit' has no attribute {name!r}")
+    module = importlib.import_module(module_name, __name__)
+    value = module if module_name.rpartition(".")[2] == name else getattr(module, name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The bearerkit module, keeping ``bearerkit.scan`` the function.
+
+    The subpackage bearerkit/scan/ shares its name with the function ``bk.scan``.
+    Whenever the subpackage is first imported (``bk.scan`` itself, ``bearerkit scan``,
+    ``import bearerkit.scan.cli``), the import system sets the attribute
+    ``bearerkit.scan`` to the package; refusing that one assignment keeps
+    ``bk.scan(path)`` callable whatever loads first.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "scan" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

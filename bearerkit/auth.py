@@ -7,6 +7,7 @@ loopback, so a typo in a base URL cannot send the secret in clear text.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import requests
@@ -77,6 +78,10 @@ class BearerAuth(AuthBase):
         check_transport(r.url or "")
         r.headers["Authorization"] = f"Bearer {self.token.value}"
         return r
+
+    def bearerkit_secrets(self) -> Iterator[str]:
+        """The token, for bearerkit's scrubber (:mod:`bearerkit.secrets`)."""
+        yield self.token.value
 
     def __repr__(self) -> str:
         return f"BearerAuth({self.token!r})"

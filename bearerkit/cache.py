@@ -14,6 +14,13 @@ No credential reaches the file: credential headers, query values and cookies are
 masked in the stored request, in every request of a redirect chain and in a
 401-retry's first attempt (requests-cache itself redacts only the final request),
 and the file is created readable by its owner only.
+
+Conditional requests: an expired answer that came with an ``ETag`` or
+``Last-Modified`` stays in the file, and its next use sends ``If-None-Match`` /
+``If-Modified-Since`` (requests-cache's revalidation); a 304 reuses the stored
+body (``response.revalidated``) and renews its expiry. The conditional request is
+looked up under the same per-credential key, so one credential never revalidates
+another's entry. ``Client(cache=..., revalidate=True)`` revalidates fresh entries too.
 """
 
 from __future__ import annotations

@@ -25,24 +25,27 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from .errors import CassetteError
 from .redact import (
     MASK,
-    SECRET_BODY_FIELDS,
-    SECRET_HEADERS,
-    SECRET_PARAMS,
+    contains_secret,
+    is_secret_field,
+    is_secret_header,
     is_secret_param,
     mask_url,
     scrub,
+    scrub_bytes,
 )
+from .secrets import known_secrets, request_secrets
 
 __all__ = [
     "RECORD_MODES",
@@ -70,12 +73,18 @@ _active_lock = threading.Lock()
 
 
 def effective_mode(record_mode: str) -> str:
-    """The mode in force: ``BEARERKIT_RECORD_MODE`` if set, else ``record_mode``; validated."""
-    mode = (os.environ.get(RECORD_MODE_ENV) or record_mode).strip().lower()
+    """The mode in force: ``BEARERKIT_RECORD_MODE`` if set, else ``record_mode``; validated.
+
+    Raises:
+        ValueError: the mode is not one of :data:`RECORD_MODES` (or not text at all).
+    """
+    from_env = os.environ.get(RECORD_MODE_ENV)
+    source = RECORD_MODE_ENV if from_env else "record_mode"
+    chosen: object = from_env or record_mode
+    mode = chosen.strip().lower() if isinstance(chosen, str) else chosen
     if mode not in RECORD_MODES:
-        source = RECORD_MODE_ENV if os.environ.get(RECORD_MODE_ENV) else "record_mode"
         raise ValueError(f"{source} must be one of {', '.join(RECORD_MODES)}, not {mode!r}")
-    return mode
+    return str(mode)
 
 
 class Cassette:
@@ -121,10 +130,8 @@ class Cassette:
                 record_mode=self.mode,
                 match_on=MATCH_ON,
                 decode_compressed_response=True,
-                filter_post_data_parameters=[
-                    (name, MASK) for name in sorted(SECRET_PARAMS | SECRET_BODY_FIELDS)
-                ],
-                filter_nested_post_data_parameters=True,
+                # Bodies are masked by _clean_request (one name rule for query strings,
+                # forms and JSON, any Content-Type), which learns the values first.
                 before_record_request=self._clean_request,
                 before_record_response=self._clean_response,
             )
@@ -134,9 +141,13 @@ class Cassette:
                 if self.path.exists():  # vcrpy takes undecodable bytes for an empty cassette
                     self.path.read_bytes().decode("utf-8")
                 self._vcr_cassette = context.__enter__()
+                broken = _damage(self._vcr_cassette.data)
+                if broken is not None:
+                    context.__exit__(None, None, None)
             except Exception as exc:  # YAML syntax, bad bytes, a file that is not a cassette
                 broken = type(exc).__name__
             if broken is not None:  # raised here, so the parser's error is not chained
+                self._vcr_cassette = None
                 raise CassetteError(
                     f"Cassette {self.path} cannot be read ({broken}): it is not a cassette "
                     "bearerkit wrote, or it was damaged. Restore it from version control, or "
@@ -190,27 +201,33 @@ class Cassette:
         if value and len(value) >= 4 and value != MASK:
             self._secrets.add(value)
 
+    def secrets(self) -> frozenset[str]:
+        """Every secret this cassette scrubs now: what it learned, and what every live
+        auth object holds (:func:`bearerkit.secrets.known_secrets`)."""
+        return frozenset(self._secrets) | known_secrets()
+
     def _clean_request(self, request: Any) -> Any:
         # vcrpy hands a deep copy; this runs before matching too, so matching sees the
         # same masked request that the file stores.
-        for name in list(request.headers):
-            if name.lower() in SECRET_HEADERS:
-                value = request.headers[name]
-                if isinstance(value, str):
-                    self.add_secret(value)
-                    scheme, _, credential = value.partition(" ")
-                    self.add_secret(credential.strip() if credential else scheme)
-                del request.headers[name]
-        for name, value in parse_qsl(urlsplit(request.uri).query, keep_blank_values=True):
-            if is_secret_param(name):
-                self.add_secret(value)  # an API may echo a query key back in its body
-        request.uri = mask_url(request.uri)
+        for value in request_secrets(request.headers, request.uri):
+            self.add_secret(value)
         body = request.body
-        if body and self._secrets:
-            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-            cleaned = scrub(text, self._secrets)
-            if cleaned != text:
-                request.body = cleaned.encode("utf-8") if isinstance(body, bytes) else cleaned
+        if isinstance(body, (bytes, str)) and body:
+            for value in _secret_values(body, is_secret_param):
+                self.add_secret(value)
+        secrets = self.secrets()
+        for name in list(request.headers):
+            value = request.headers[name]
+            text = value if isinstance(value, str) else str(value)
+            if is_secret_header(name) or scrub(text, secrets) == MASK:
+                del request.headers[name]  # a credential, whatever the header is called
+            elif contains_secret(text, secrets):
+                request.headers[name] = scrub(text, secrets)
+        request.uri = scrub(mask_url(request.uri), secrets)
+        if isinstance(body, bytes) and body:
+            request.body = scrub_bytes(body, secrets)
+        elif isinstance(body, str) and body:
+            request.body = scrub(body, secrets)
         return request
 
     def _clean_response(self, response: dict[str, Any]) -> dict[str, Any]:
@@ -218,18 +235,27 @@ class Cassette:
         if origin:
             response = _replace_text(response, origin, RECORDED_ORIGIN)
         headers = response.get("headers") or {}
-        for name in list(headers):
-            if name.lower() in SECRET_HEADERS:
-                del headers[name]
-            else:
-                headers[name] = [scrub(str(v), self._secrets) for v in _as_list(headers[name])]
         body = response.get("body") or {}
         raw = body.get("string")
-        if raw:
-            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-            text = _mask_json_fields(text, self.add_secret)
-            text = scrub(text, self._secrets)
-            body["string"] = text.encode("utf-8") if isinstance(raw, bytes) else text
+        # Learn first (token fields, ?access_token= in a Location), then scrub everything.
+        for name in list(headers):
+            for value in _as_list(headers[name]):
+                for found in request_secrets(None, str(value).replace("#", "?", 1)):
+                    self.add_secret(found)
+        if isinstance(raw, (bytes, str)) and raw:
+            for value in _secret_values(raw, is_secret_field):
+                self.add_secret(value)
+        secrets = self.secrets()
+        for name in list(headers):
+            if is_secret_header(name):
+                del headers[name]
+            else:
+                headers[name] = [scrub(str(v), secrets) for v in _as_list(headers[name])]
+        if isinstance(raw, bytes) and raw:
+            body["string"] = scrub_bytes(raw, secrets)  # byte for byte, apart from secrets
+        elif isinstance(raw, str) and raw:
+            body["string"] = scrub(raw, secrets)
+        if raw and body["string"] != raw:
             _fix_length(headers, body["string"])
         return response
 
@@ -265,14 +291,40 @@ class Cassette:
     def _mode_origin(self) -> str:
         return f", set by {RECORD_MODE_ENV}" if os.environ.get(RECORD_MODE_ENV) else ""
 
-    def miss_error(self, method: str, url: str) -> CassetteError:
-        """The error for a request this replay-only cassette does not hold."""
+    def miss_error(self, method: str, url: str, request: Any = None) -> CassetteError:
+        """The error for a request this replay-only cassette does not hold.
+
+        With vcrpy's ``request``, it names the closest recorded request and what differs.
+        """
         return CassetteError(
-            f"{method} {mask_url(url)} is not in the cassette {self.path} (record mode "
-            f"{self.mode!r}{self._mode_origin()}); nothing was sent. Record it once with a real "
-            "token (record_mode='new_episodes' adds requests to an existing cassette), or "
-            "check that the notebook makes the same requests as when it was recorded.",
+            f"{method} {scrub(mask_url(url), self.secrets())} is not in the cassette "
+            f"{self.path} (record mode "
+            f"{self.mode!r}{self._mode_origin()}); nothing was sent.{self._closest(request)} "
+            "Record it once with a real token (record_mode='new_episodes' adds requests to an "
+            "existing cassette), or check that the notebook makes the same requests as when "
+            "it was recorded.",
             path=str(self.path),
+        )
+
+    def _closest(self, request: Any) -> str:
+        """`` The closest recorded request is ...; here ... differs.`` (masked), or ``""``."""
+        cassette = self._vcr_cassette
+        if request is None or cassette is None:
+            return ""
+        try:
+            mine = self._clean_request(copy.deepcopy(request))
+            stored = list(cassette.requests)
+        except Exception:  # the message must come out even if vcrpy changed shape
+            return ""
+        if not stored:
+            return " The cassette holds no requests."
+        secrets = self.secrets()
+        weighed = [(_differences(mine, other, secrets), other) for other in stored]
+        diffs, other = min(weighed, key=lambda pair: sum(w for w, _ in pair[0]))
+        said = "; ".join(text for _, text in diffs[:4]) or "only in parts not matched on"
+        return (
+            f" The closest recorded request is {other.method} "
+            f"{_show(_path_and_query(other.uri), secrets)}: {said}."
         )
 
 
@@ -322,7 +374,7 @@ def cassette_miss(exc: BaseException, method: str, url: str) -> CassetteError | 
     path = str(getattr(getattr(exc, "cassette", None), "_path", "") or "")
     for cassette in reversed(active_cassettes()):
         if not path or str(cassette.path) == path:
-            return cassette.miss_error(method, url)
+            return cassette.miss_error(method, url, getattr(exc, "failed_request", None))
     return CassetteError(f"{method} {mask_url(url)} is not in the cassette; nothing was sent.")
 
 
@@ -362,27 +414,127 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _mask_json_fields(text: str, remember: Callable[[str], None]) -> str:
-    """Mask token fields (``access_token``...) of a JSON body, remembering their values."""
-    if not any(field in text for field in SECRET_BODY_FIELDS):
-        return text
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return text
+# name=value inside free text: a next link in an HTML page, a query in a message.
+_PAIR_IN_TEXT = re.compile(r"[?&#;]([A-Za-z0-9_.\-\[\]]+)=([^&\s\"'<>#\\]+)")
 
-    def walk(value: Any) -> Any:
+
+def _secret_values(body: bytes | str, is_secret: Callable[[str], bool]) -> Iterator[str]:
+    """The values a body gives secret names: JSON fields, form fields, URL query pairs.
+
+    ``is_secret`` decides for JSON and form fields (a request's parameters, or a token
+    answer's fields); pairs in URLs inside the body go by the query rule.
+    """
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return  # binary: only values learned elsewhere are scrubbed from it
+    else:
+        text = body
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            data = json.loads(stripped)
+        except (ValueError, RecursionError):
+            data = None
+        if data is not None:
+            yield from _json_values(data, is_secret)
+    elif "=" in stripped and not any(c.isspace() for c in stripped):
+        # A form: a token request, or a form-encoded token answer (GitHub's default).
+        try:
+            pairs = parse_qsl(stripped, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            pairs = []
+        yield from (v for k, v in pairs if v and is_secret(k))
+    if "=" in text:
+        for m in _PAIR_IN_TEXT.finditer(text):
+            if is_secret_param(m.group(1)):
+                yield m.group(2)
+                yield unquote_plus(m.group(2))
+
+
+def _json_values(data: Any, is_secret: Callable[[str], bool]) -> Iterator[str]:
+    stack = [data]
+    while stack:  # iterative: a deeply nested answer must not exhaust the stack
+        value = stack.pop()
         if isinstance(value, dict):
-            out = {}
             for key, item in value.items():
-                if key.lower() in SECRET_BODY_FIELDS and isinstance(item, str) and item:
-                    remember(item)
-                    out[key] = MASK
+                if isinstance(item, str) and item and is_secret(str(key)):
+                    yield item
                 else:
-                    out[key] = walk(item)
-            return out
-        if isinstance(value, list):
-            return [walk(item) for item in value]
-        return value
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
 
-    return json.dumps(walk(data), ensure_ascii=False)
+
+def _path_and_query(uri: str) -> str:
+    parts = urlsplit(uri)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _show(value: object, secrets: frozenset[str], limit: int = 60) -> str:
+    text = scrub(mask_url(str(value)) if "://" in str(value) else str(value), secrets)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _differences(mine: Any, other: Any, secrets: frozenset[str]) -> list[tuple[int, str]]:
+    """(weight, words) for each part of ``mine`` that differs from the recorded ``other``."""
+    found: list[tuple[int, str]] = []
+
+    def differ(weight: int, what: str, here: object, there: object) -> None:
+        here_text = "absent" if here is None else _show(here, secrets)
+        there_text = "absent" if there is None else _show(there, secrets)
+        found.append((weight, f"{what} is {here_text} here, {there_text} in the cassette"))
+
+    if mine.method != other.method:
+        differ(10, "the method", mine.method, other.method)
+    a, b = urlsplit(mine.uri), urlsplit(other.uri)
+    if a.path != b.path:
+        differ(10, "the path", a.path, b.path)
+    qa = dict(parse_qsl(a.query, keep_blank_values=True))
+    qb = dict(parse_qsl(b.query, keep_blank_values=True))
+    for name in sorted(set(qa) | set(qb)):
+        if qa.get(name) != qb.get(name):
+            differ(1, f"the query parameter {_show(name, secrets)}", qa.get(name), qb.get(name))
+    body_a, body_b = _body_data(mine.body), _body_data(other.body)
+    if body_a != body_b:
+        if isinstance(body_a, dict) and isinstance(body_b, dict):
+            for name in sorted(set(body_a) | set(body_b), key=str):
+                if body_a.get(name) != body_b.get(name):
+                    differ(
+                        1,
+                        f"the body field {_show(name, secrets)}",
+                        body_a.get(name),
+                        body_b.get(name),
+                    )
+        else:
+            differ(2, "the body", body_a, body_b)
+    return found
+
+
+def _body_data(body: Any) -> Any:
+    """A request body for comparison: decoded JSON when it is JSON, else text."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, TypeError, RecursionError):
+        return body
+
+
+def _damage(data: list[Any]) -> str | None:
+    """What is wrong with a loaded cassette's interactions, or ``None`` if they can replay."""
+    for number, (_, response) in enumerate(data, 1):
+        status = response.get("status") if isinstance(response, dict) else None
+        code = status.get("code") if isinstance(status, dict) else None
+        body = response.get("body") if isinstance(response, dict) else None
+        headers = response.get("headers", {}) if isinstance(response, dict) else None
+        if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
+            return f"interaction {number} has no valid status code"
+        if not isinstance(body, dict) or not isinstance(body.get("string"), (bytes, str)):
+            return f"interaction {number} has no response body"
+        if headers is not None and not isinstance(headers, dict):
+            return f"interaction {number} has unreadable headers"
+    return None

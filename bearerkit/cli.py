@@ -1,4 +1,4 @@
-"""The command line: ``python -m bearerkit {genres,discover,sandbox,scan}``.
+"""The command line: ``bearerkit {genres,discover,sandbox,scan}`` (or ``python -m bearerkit``).
 
 Errors end in one line on stderr and a non-zero exit code, never a traceback:
 1 for a bearerkit error (bad token, network, API error), 2 for usage errors
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .errors import BearerkitError
-from .tmdb import BACKENDS, TMDB, connect
 from .tmdb_kinds import (
     DEFAULT_LANGUAGE,
     FIRST_YEAR,
@@ -29,21 +28,38 @@ from .tmdb_kinds import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .tmdb import TMDB
+
 __all__ = ["main"]
 
 FORMATS = ("table", "csv", "json", "markdown")
 LANG_HELP = f"language for genre names, e.g. en, de, fr-FR (default: {DEFAULT_LANGUAGE})"
 DISCOVER_COLUMNS = ("id", KINDS["movie"].title, KINDS["movie"].date, "vote_average", "genres")
+# bearerkit.tmdb.BACKENDS, spelled out so that `bearerkit scan` (a pre-commit hook) never
+# imports the TMDB layer, the client and pandas (tests/test_cli.py checks they agree).
+BACKENDS = ("auto", "sandbox", "tmdb")
 
 
 class UsageError(Exception):
     """A bad option value found after parsing (an unwritable ``--output``...): exit 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
+def program_name(argv0: str | None = None) -> str:
+    """How the user ran the command line, for usage and help: ``bearerkit`` or ``python -m bearerkit``.
+
+    >>> program_name("/home/me/.venv/lib/python3.12/site-packages/bearerkit/__main__.py")
+    'python -m bearerkit'
+    >>> program_name("/home/me/.venv/bin/bearerkit")
+    'bearerkit'
+    """
+    name = Path(sys.argv[0] if argv0 is None else argv0).name
+    return "python -m bearerkit" if name == "__main__.py" else "bearerkit"
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser for every subcommand (``prog``: default :func:`program_name`)."""
     parser = argparse.ArgumentParser(
-        prog="python -m bearerkit",
+        prog=prog or program_name(),
         description="Call TMDB (or the embedded offline sandbox) and print DataFrames. "
         "Put TMDB_TOKEN=<API Read Access Token> in .env for the real API; without it "
         "the embedded sandbox answers.",
@@ -240,6 +256,8 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _connect(args: argparse.Namespace, language: str | None) -> TMDB:
+    from .tmdb import connect  # late: the client and pandas load only for TMDB commands
+
     return connect(
         language=language or DEFAULT_LANGUAGE,
         backend=args.backend,

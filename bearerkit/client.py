@@ -26,12 +26,13 @@ from requests.auth import AuthBase
 
 from .auth import BearerAuth, check_transport
 from .cache import CacheSpec, Expiry
-from .cassette import Cassette, cassette_miss
+from .cassette import Cassette, cassette_miss, replaying
 from .deadline import Deadline, DeadlineExceeded
 from .errors import BearerkitError, ResponseFormatError
 from .frames import to_frame
 from .paging import Page, PageRequest, Paginator, Run
 from .paging.fetch import paginate as run_paging
+from .paging.graphql import graphql_request, is_graphql, raise_for_errors
 from .paging.partial import warn_if_more_pages
 from .ratelimit import DEFAULT_MAX_WAIT, Pacer, RateLimiter, RateSpec
 from .redact import MaskedURL, mask_url
@@ -42,6 +43,7 @@ from .responses import (
     timeout_error,
 )
 from .retrying import DEFAULT_RETRIES
+from .secrets import register as register_secrets
 from .token import Token
 from .transport import build_session
 
@@ -77,6 +79,12 @@ class Client:
             ``"10/2s"``: at most N in any such period), or a list of them, all kept.
         cache: ``True`` (per-user SQLite file), a path, or ``None``/``False`` (off).
         cache_expire_after: seconds, or ``{url_glob: seconds}`` overriding the defaults.
+            A stale answer that came with an ``ETag`` or ``Last-Modified`` is revalidated
+            (``If-None-Match``/``If-Modified-Since``): a 304 reuses the stored body, and
+            GitHub does not count it against the rate limit.
+        revalidate: with ``cache``, ask the server every time (a conditional request,
+            answered by a cheap 304 when nothing changed) instead of trusting a fresh
+            entry: for data that must be current.
         max_wait: the longest wait (seconds) for a rate limit, announced or the
             client's own; a longer one fails at once with ``RateLimitError``.
         max_retry_after: deprecated alias of ``max_wait``.
@@ -108,6 +116,7 @@ class Client:
         cassette: str | os.PathLike[str] | None = None,
         record_mode: str = "once",
         page_cap: int | None = None,
+        revalidate: bool = False,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -130,7 +139,8 @@ class Client:
             )
             max_wait = max_retry_after
         self.rate_limiter = _as_limiter(rate_limit)
-        self.pacer = Pacer(self.rate_limiter, max_wait=max_wait)
+        # A replay-only cassette sends nothing: its recorded rate limits neither wait nor count.
+        self.pacer = Pacer(self.rate_limiter, max_wait=max_wait, idle=replaying)
         if self.token is not None or auth is not None:
             check_transport(self.base_url)  # fail before anything is sent
 
@@ -144,6 +154,15 @@ class Client:
             headers=headers,
         )
         self.cached = bool(cache)
+        # Errors, cassettes and the cache scrub whatever this auth holds (bearerkit.secrets).
+        register_secrets(self.session.auth)
+        if revalidate:
+            if not cache:
+                raise ValueError(
+                    "revalidate=True asks the server about cached answers: pass cache= too"
+                )
+            # requests-cache sends If-None-Match/If-Modified-Since for every stored answer.
+            self.session.settings.always_revalidate = True  # type: ignore[attr-defined]
         if cassette is not None:
             self.cassette = Cassette(cassette, record_mode=record_mode)
             if self.token is not None:
@@ -276,6 +295,28 @@ class Client:
         """POST a JSON body to ``path``; not retried on 5xx (it may have been processed)."""
         return self.request("POST", path, params=params, json=json, **kwargs)
 
+    def graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, *, path: str = "graphql"
+    ) -> Any:
+        """Send a GraphQL query and return its ``data``; GraphQL ``errors`` raise.
+
+        Args:
+            query: the query text.
+            variables: its variables.
+            path: the GraphQL endpoint, relative to ``base_url``.
+
+        Raises:
+            ApiError: the answer carries GraphQL ``errors`` (the API's message is in
+                ``.api_message``); ``RateLimitError``/``NotFoundError`` for GitHub's
+                ``RATE_LIMITED``/``NOT_FOUND``.
+
+        >>> api = Client("https://api.github.com", load_token("GITHUB_TOKEN"))  # doctest: +SKIP
+        >>> api.graphql("query { viewer { login } }")["viewer"]["login"]      # doctest: +SKIP
+        'octocat'
+        """
+        request = graphql_request(path, query, variables)
+        return self._get_page(request).body.get("data")
+
     def put(
         self, path: str, json: Any = None, params: Mapping[str, Any] | None = None, **kwargs: Any
     ) -> Any:
@@ -331,6 +372,10 @@ class Client:
         workers: int = 4,
         progress: bool | None = None,
         resume: Any = None,
+        query: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        to: str | os.PathLike[str] | None = None,
+        collect: bool = True,
     ) -> pd.DataFrame:
         """Fetch every page of a listing and return one DataFrame, rows in page order.
 
@@ -358,15 +403,53 @@ class Client:
                 when there is more than one page.
             resume: an error from an earlier paginate (or its ``.partial``, or an
                 incomplete frame) to continue from.
+            query, variables: a GraphQL query (POSTed as ``{"query", "variables"}``);
+                its Relay connection is paged through the cursor variable it declares
+                (``after: $after``). ``json={"query": ...}`` works the same.
+            to: a folder to stream the pages into as Parquet part files, with a
+                manifest (see :mod:`bearerkit.bulk.stream`); needs pyarrow.
+                ``resume="folder"`` continues such a run (after a kernel restart, or the
+                next day), fetching only what is missing.
+            collect: with ``to=``, ``False`` returns the folder's path instead of
+                reading it back (for runs larger than memory).
 
         Raises:
             PagingError: more data that ``auto`` cannot follow (names the paginator to
                 pass), or a next link to another host (the token never goes there).
 
         >>> client.paginate("discover/movie", max_pages=5)  # doctest: +SKIP
+        >>> client.paginate("discover/movie", to="data/discover")  # doctest: +SKIP
         """
+        if to is not None or _resumes_folder(resume):
+            from .bulk.stream import open_for, paginate_to_folder
+
+            request = _page_request(path, params, method, json, query, variables)
+            folder = open_for(
+                "paginate",
+                to=to,
+                resume=resume,
+                base_url=self.base_url,
+                secrets=self._secrets(),
+                method=request.method,
+                path=request.path,
+                params=request.params,
+                json=request.json,
+                record_path=record_path,
+                paginator=repr(paginator),
+            )
+            return paginate_to_folder(
+                self._paging,
+                request,
+                folder,
+                collect=collect,
+                max_pages=max_pages,
+                paginator=paginator,
+                record_path=record_path,
+                workers=workers,
+                progress=progress,
+            )
         return self._paging(
-            PageRequest(method.upper(), path, params, json),
+            _page_request(path, params, method, json, query, variables),
             paginator=paginator,
             record_path=record_path,
             max_pages=max_pages,
@@ -388,10 +471,12 @@ class Client:
         workers: int = 4,
         progress: bool | None = None,
         resume: Any = None,
+        query: str | None = None,
+        variables: Mapping[str, Any] | None = None,
     ) -> list[Any]:
         """Like :meth:`paginate` but return the raw records (a list of dicts)."""
         return self._paging(
-            PageRequest(method.upper(), path, params, json),
+            _page_request(path, params, method, json, query, variables),
             paginator=paginator,
             record_path=record_path,
             max_pages=max_pages,
@@ -399,6 +484,103 @@ class Client:
             progress=progress,
             resume=resume,
         ).records
+
+    def get_each(
+        self,
+        path: str,
+        values: Any,
+        *,
+        params: Mapping[str, Any] | None = None,
+        workers: int = 4,
+        progress: bool | None = None,
+        errors: str = "raise",
+        record_path: str | None = None,
+        resume: Any = None,
+        to: str | os.PathLike[str] | None = None,
+        collect: bool = True,
+    ) -> pd.DataFrame:
+        """GET ``path`` once per value, concurrently; one DataFrame, rows in the values' order.
+
+        ``path`` is a template: ``"movie/{}"`` takes scalars (a list, ``df.id``),
+        ``"repos/{owner}/{name}"`` dicts or a DataFrame's rows. Requests go over this
+        client's session (its rate limit, announced budgets, retries, cache, cassette) on
+        ``workers`` threads; duplicate values are fetched once. An object answer is one
+        row; a list answer (or ``record_path``) gives several, each keeping the value's
+        key columns (``id``, ``owner``, ``name``; ``value`` for an unnamed list) so they
+        join back. ``df.attrs["each"]`` says ``requested``, ``fetched``, ``failed`` (a
+        DataFrame of value, status, message), ``duplicates``, ``complete``.
+
+        Args:
+            path: the template, relative to ``base_url``; values are percent-encoded.
+            values: scalars, dicts, a Series or a DataFrame.
+            params: query parameters for every request (``append_to_response=...``).
+            workers: concurrent requests.
+            progress: a progress bar over the values; ``None``: when there are several.
+            errors: ``"raise"``: the first failure raises with ``.partial`` (the rows so
+                far); ``"skip"``: values the API answers with an error status (404, 410,
+                422...) are left out, listed in ``attrs["each"]["failed"]``, with one
+                warning. Network, rate-limit and auth failures always raise.
+            record_path: dotted path of the records in each answer (``"results"``).
+            resume: an error from an earlier ``get_each`` (or its ``.partial``): fetch
+                only the values it lacks; or a folder ``to=`` wrote.
+            to, collect: stream batches of rows into a Parquet folder, as
+                :meth:`paginate` does; ``collect=False`` returns the folder's path.
+
+        >>> details = client.get_each("movie/{}", movies.id, errors="skip")  # doctest: +SKIP
+        """
+        from .bulk import get_each
+
+        return get_each(
+            self._get_page,
+            path,
+            values,
+            base_url=self.base_url,
+            secrets=self._secrets(),
+            params=params,
+            workers=workers,
+            progress=progress,
+            errors=errors,
+            record_path=record_path,
+            resume=resume,
+            to=to,
+            collect=collect,
+        )
+
+    def get_each_records(
+        self,
+        path: str,
+        values: Any,
+        *,
+        params: Mapping[str, Any] | None = None,
+        workers: int = 4,
+        progress: bool | None = None,
+        errors: str = "raise",
+        record_path: str | None = None,
+        resume: Any = None,
+    ) -> list[Any]:
+        """Like :meth:`get_each` but return the raw rows (a list of dicts), in order."""
+        from .bulk import get_each
+
+        return get_each(
+            self._get_page,
+            path,
+            values,
+            base_url=self.base_url,
+            secrets=self._secrets(),
+            params=params,
+            workers=workers,
+            progress=progress,
+            errors=errors,
+            record_path=record_path,
+            resume=resume,
+            records=True,
+        )
+
+    def _secrets(self) -> list[str]:
+        """The credentials this client holds, kept out of every file a run writes."""
+        from .bulk.stream import secrets_for
+
+        return secrets_for(self)
 
     def _paging(self, request: PageRequest, **options: Any) -> Run:
         """One paging run over this client's pages, kept within its base_url and page cap."""
@@ -411,12 +593,16 @@ class Client:
         response = self.response(
             request.method, request.path, params=request.params, json=request.json
         )
+        body = decode_json(request.method, response, token=self.token)
+        if is_graphql(request.json):  # GraphQL's failures come in a 200 answer
+            raise_for_errors(body, url=response.url or self.url(request.path))
         return Page(
             request,
-            decode_json(request.method, response, token=self.token),
+            body,
             response.headers,
             response.url or "",
             from_cache=bool(getattr(response, "from_cache", False)),
+            revalidated=bool(getattr(response, "revalidated", False)),
         )
 
     # -- lifecycle ----------------------------------------------------------------
@@ -498,3 +684,33 @@ def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
             value = ",".join(str(v) for v in value)
         out[key] = value
     return out
+
+
+def _page_request(
+    path: str,
+    params: Mapping[str, Any] | None,
+    method: str,
+    json: Any,
+    query: str | None,
+    variables: Mapping[str, Any] | None,
+) -> PageRequest:
+    """The first request of a paging run; a GraphQL ``query`` becomes its POST body."""
+    if query is not None:
+        if json is not None:
+            raise ValueError("Pass either query= (GraphQL) or json=, not both")
+        request = graphql_request(path, query, variables)
+        return PageRequest(request.method, path, params, request.json)
+    if variables is not None:
+        raise ValueError("variables= goes with a GraphQL query=")
+    if is_graphql(json) and method.upper() == "GET":
+        method = "POST"  # a GraphQL body is POSTed; a GET with a body is never meant
+    return PageRequest(method.upper(), path, params, json)
+
+
+def _resumes_folder(resume: Any) -> bool:
+    """``resume=`` names a streaming folder (or an error of a run that wrote one)."""
+    if resume is None:
+        return False
+    from .bulk.stream import resumes_folder
+
+    return resumes_folder(resume)

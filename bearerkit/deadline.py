@@ -22,6 +22,7 @@ An attempt that runs out of time is not retried: its time is what the caller gav
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import http.client
 import itertools
@@ -33,9 +34,23 @@ from types import TracebackType
 from typing import Any
 
 from requests.adapters import HTTPAdapter
+from urllib3 import connection as _connection
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager, ProxyManager
+
+
+def _genuine(cls: Any) -> Any:
+    """urllib3's own class: imported while a vcrpy cassette is active, the module's names
+    point at vcrpy's stubs, whose ``_baseclass`` is the real one."""
+    while getattr(cls, "cassette", None) is not None and hasattr(cls, "_baseclass"):
+        cls = cls._baseclass
+    return cls
+
+
+if HTTPConnection is not _genuine(HTTPConnection):  # the names above may be vcrpy's stubs
+    HTTPConnection = _genuine(_connection.HTTPConnection)  # type: ignore[misc]
+    HTTPSConnection = _genuine(_connection.HTTPSConnection)  # type: ignore[misc]
 
 __all__ = ["Deadline", "DeadlineExceeded", "install"]
 
@@ -212,20 +227,49 @@ class _FinishOnReturn:
         super()._put_conn(conn)  # type: ignore[misc]
 
 
+@functools.cache
+def _watched_stub(stub: type) -> type:
+    """``stub`` (vcrpy's recording connection) sending through a watched real connection.
+
+    A recording stub sends nothing itself: in ``getresponse()`` it sends through its
+    ``_baseclass`` connection and reads the whole answer. Made a watched class, that
+    connection starts the watchdog; a read the watchdog cut short is a timeout.
+    """
+    base = getattr(stub, "_baseclass", None)
+    if not (isinstance(base, type) and issubclass(base, HTTPConnection)):
+        return stub  # not a stub this module knows how to watch
+    watched = _WatchedHTTPSConnection if issubclass(base, HTTPSConnection) else _WatchedConnection
+
+    def getresponse(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return stub.getresponse(self, *args, **kwargs)  # type: ignore[attr-defined]
+        except DeadlineExceeded:
+            raise
+        except Exception:
+            deadline = current()
+            if deadline is None or not deadline.expired:
+                raise
+        raise DeadlineExceeded("the attempt ran out of time")
+
+    return type(
+        f"Watched{stub.__name__}", (stub,), {"_baseclass": watched, "getresponse": getresponse}
+    )
+
+
 # The connection class is looked up on each use rather than fixed: vcrpy's cassettes
-# swap urllib3's pools' classes for recording stubs, and those must win while active.
+# swap urllib3's pools' classes for recording stubs, which are used, watched all the same.
 class _HTTPPool(_FinishOnReturn, HTTPConnectionPool):
     @property
     def ConnectionCls(self) -> Any:  # type: ignore[override]
         swapped = HTTPConnectionPool.ConnectionCls
-        return _WatchedConnection if swapped is HTTPConnection else swapped
+        return _WatchedConnection if swapped is HTTPConnection else _watched_stub(swapped)
 
 
 class _HTTPSPool(_FinishOnReturn, HTTPSConnectionPool):
     @property
     def ConnectionCls(self) -> Any:  # type: ignore[override]
         swapped = HTTPSConnectionPool.ConnectionCls
-        return _WatchedHTTPSConnection if swapped is HTTPSConnection else swapped
+        return _WatchedHTTPSConnection if swapped is HTTPSConnection else _watched_stub(swapped)
 
 
 POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}

@@ -14,6 +14,9 @@
           ├── RateLimitError            429 left after the retries (``.retry_after``)
           └── ServerError               5xx left after the retries
 
+    KeyboardInterrupt
+     └── PagingInterrupted              Ctrl-C during ``Client.paginate``: ``.partial`` keeps the pages
+
 Messages say what happened and what to do next. They never contain a token: the
 client builds them from the status, the API's own message and a URL that never
 carries credentials.
@@ -36,6 +39,7 @@ __all__ = [
     "NetworkError",
     "NotFoundError",
     "PagingError",
+    "PagingInterrupted",
     "RateLimitError",
     "RecordPathError",
     "ResponseFormatError",
@@ -65,8 +69,9 @@ class TokenError(BearerkitError, ValueError):
 
     Attributes:
         reason: ``"missing"`` (no file, unset or empty), ``"placeholder"``,
-            ``"malformed"`` (the value or the file's encoding) or ``"unreadable"``
-            (permissions, not a regular file).
+            ``"malformed"`` (the value or the file's encoding), ``"unreadable"``
+            (permissions, not a regular file) or ``"v3_key"`` (TMDB's v3 API Key where
+            its API Read Access Token belongs; :func:`bearerkit.tmdb.connect`).
     """
 
     def __init__(self, message: str, *, reason: str = "missing") -> None:
@@ -96,6 +101,23 @@ class PagingError(BearerkitError):
     follow (the message names the field and the paginator to pass), a next link
     points at another host (the token never goes there), or the API goes round in circles.
     """
+
+
+class PagingInterrupted(KeyboardInterrupt):
+    """Raised when Ctrl-C stops ``Client.paginate``: still a ``KeyboardInterrupt`` (so a loop
+    stops too), carrying the pages fetched before it.
+
+    Attributes:
+        partial: a DataFrame of the records fetched so far, marked incomplete;
+            ``client.paginate(..., resume=err)`` fetches only the rest.
+
+    >>> try:                                                     # doctest: +SKIP
+    ...     df = api.paginate("items")
+    ... except KeyboardInterrupt as stop:
+    ...     df = stop.partial     # later: api.paginate("items", resume=stop)
+    """
+
+    partial: Any = None
 
 
 class RecordPathError(BearerkitError, KeyError):

@@ -11,10 +11,14 @@ line, a cache key or a cassette asks this module. Nothing else keeps its own lis
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 __all__ = [
     "MASK",
@@ -24,13 +28,18 @@ __all__ = [
     "SNIPPET_CHARS",
     "MaskedURL",
     "Secret",
+    "contains_secret",
     "header_secrets",
+    "is_secret_field",
+    "is_secret_header",
     "is_secret_param",
     "mask_headers",
     "mask_params",
     "mask_query_text",
     "mask_url",
     "scrub",
+    "scrub_bytes",
+    "secret_forms",
     "snippet",
 ]
 
@@ -77,9 +86,65 @@ SECRET_BODY_FIELDS = frozenset(
 )
 
 
+# The same names in any spelling: ``apiKey``, ``API-KEY``, ``api_key`` are one name.
+_NORMAL_PARAMS = frozenset(re.sub(r"[^a-z0-9]", "", name) for name in SECRET_PARAMS) | {
+    "privatetoken",
+    "apitoken",
+    "authtoken",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "subscriptionkey",
+    "clientsecret",
+    "devicecode",
+    "codeverifier",
+    "passwd",
+    "assertion",
+}
+# Names ending so are credentials too (``x_access_token``, ``userPassword``) unless
+# they name a paging cursor (``nextPageToken``, ``continuationToken``, ``syncToken``).
+_SECRET_ENDINGS = ("token", "secret", "password", "apikey")
+_NOT_SECRET_PARTS = ("page", "cursor", "next", "continuation", "sync", "csrf")
+# Token answers and token requests: fields whose values are secrets (normalised names).
+_NORMAL_FIELDS = frozenset(re.sub(r"[^a-z0-9]", "", name) for name in SECRET_BODY_FIELDS) | {
+    "devicecode",
+    "codeverifier",
+}
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@lru_cache(maxsize=1024)
 def is_secret_param(name: str) -> bool:
-    """Whether a query/form parameter called ``name`` carries a credential."""
-    return name.lower() in SECRET_PARAMS
+    """Whether a query, form or JSON-request parameter called ``name`` carries a credential.
+
+    One rule for query strings, forms and JSON request bodies, in any spelling:
+
+    >>> [is_secret_param(n) for n in ("api_key", "apiKey", "private_token", "nextPageToken")]
+    [True, True, True, False]
+    """
+    normal = _normal(str(name))
+    if normal in _NORMAL_PARAMS:
+        return True
+    return normal.endswith(_SECRET_ENDINGS) and not any(p in normal for p in _NOT_SECRET_PARTS)
+
+
+def is_secret_field(name: str) -> bool:
+    """Whether a token answer's field ``name`` holds a secret (``access_token``, ``accessToken``...).
+
+    Narrower than :func:`is_secret_param`: an answer's ``key`` (a video's YouTube id) stays.
+    """
+    return _normal(str(name)) in _NORMAL_FIELDS
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header called ``name`` carries a credential (``Private-Token``, ``X-Api-Key``...)."""
+    lower = str(name).lower()
+    if lower in SECRET_HEADERS:
+        return True
+    return is_secret_param(lower.removeprefix("x-"))
 
 
 def mask_params(params: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -115,7 +180,7 @@ def mask_url(url: str | None) -> str:
 
 def mask_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``headers`` with credential headers' values replaced by ``***``."""
-    return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+    return {k: (MASK if is_secret_header(k) else v) for k, v in headers.items()}
 
 
 def header_secrets(headers: Mapping[str, Any]) -> list[str]:
@@ -126,7 +191,7 @@ def header_secrets(headers: Mapping[str, Any]) -> list[str]:
     """
     found: list[str] = []
     for name, value in headers.items():
-        if name.lower() in SECRET_HEADERS and isinstance(value, str) and value:
+        if is_secret_header(name) and isinstance(value, str) and value:
             found.append(value)
             scheme, _, credentials = value.partition(" ")
             if credentials.strip() and scheme.isalpha():
@@ -159,13 +224,99 @@ def mask_query_text(text: str) -> str:
     return text
 
 
+MIN_SECRET_CHARS = 4  # shorter values would mask ordinary words and numbers
+
+
+@lru_cache(maxsize=4096)
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """Every spelling of ``secret`` a server or a file may carry, longest first.
+
+    Raw; percent-encoded (``quote`` with and without ``/`` kept, ``quote_plus``, twice
+    encoded); JSON-escaped (``\\/``, ``\\uXXXX``); base64 (standard and URL-safe,
+    with and without padding). Basic credentials (``base64(id:secret)``) are forms of
+    the pair, not of the secret: :func:`bearerkit.secrets.basic_blobs` gives those.
+
+    >>> sorted(secret_forms("a+b/c=d"))[:4]
+    ['YStiL2M9ZA', 'YStiL2M9ZA==', 'a%252Bb%252Fc%253Dd', 'a%2Bb%2Fc%3Dd']
+    """
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote(secret, safe="/"),
+        quote_plus(secret, safe=""),
+        quote(quote(secret, safe=""), safe=""),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(secret)[1:-1].replace("/", "\\/"),
+    }
+    raw = secret.encode("utf-8", "surrogatepass")
+    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        forms.add(encoded.decode("ascii"))
+        forms.add(encoded.decode("ascii").rstrip("="))
+    return tuple(sorted((f for f in forms if len(f) >= MIN_SECRET_CHARS), key=len, reverse=True))
+
+
+def _pattern_text(form: str) -> str:
+    # Percent escapes match in either case: servers write %2b as often as %2B.
+    return re.sub(
+        r"%([0-9A-F])([0-9A-F])",
+        lambda m: "%" + "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in m.groups()),
+        re.escape(form),
+    )
+
+
+@lru_cache(maxsize=64)
+def _text_pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
+    forms = sorted({f for s in secrets for f in secret_forms(s)}, key=len, reverse=True)
+    return re.compile("|".join(map(_pattern_text, forms))) if forms else None
+
+
+@lru_cache(maxsize=64)
+def _bytes_pattern(secrets: frozenset[str]) -> re.Pattern[bytes] | None:
+    forms: set[bytes] = set()
+    for secret in secrets:
+        for form in secret_forms(secret):
+            forms.add(form.encode("utf-8", "surrogatepass"))
+            with contextlib.suppress(UnicodeEncodeError):  # a Latin-1 page, a non-ASCII secret
+                forms.add(form.encode("latin-1"))
+    ordered = sorted(forms, key=len, reverse=True)
+    return (
+        re.compile(b"|".join(_pattern_text(f.decode("latin-1")).encode("latin-1") for f in ordered))
+        if ordered
+        else None
+    )
+
+
+def _usable(secrets: Iterable[str | None]) -> frozenset[str]:
+    return frozenset(
+        s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_CHARS and s != MASK
+    )
+
+
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every occurrence of each (non-empty) secret replaced by ``***``."""
-    # Longest first: "Bearer abc" must go whole, not leave "Bearer ***" behind.
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        if len(secret) >= 4 and secret in text:
-            text = text.replace(secret, MASK)
-    return text
+    """``text`` with each secret replaced by ``***``, in every form :func:`secret_forms` lists.
+
+    >>> scrub('next=https://x/?t=a%2bb%2Fc%3Dd, {"t": "a+b\\\\/c=d"}', ["a+b/c=d"])
+    'next=https://x/?t=***, {"t": "***"}'
+    """
+    pattern = _text_pattern(_usable(secrets))
+    return pattern.sub(MASK, text) if pattern is not None else text
+
+
+def scrub_bytes(data: bytes, secrets: Iterable[str | None]) -> bytes:
+    """``data`` with each secret's forms replaced by ``***``; every other byte kept as is."""
+    pattern = _bytes_pattern(_usable(secrets))
+    return pattern.sub(MASK.encode(), data) if pattern is not None else data
+
+
+def contains_secret(data: str | bytes, secrets: Iterable[str | None]) -> bool:
+    """Whether ``data`` holds any of ``secrets`` in any of their forms."""
+    usable = _usable(secrets)
+    if isinstance(data, bytes):
+        pattern_b = _bytes_pattern(usable)
+        return pattern_b is not None and pattern_b.search(data) is not None
+    pattern = _text_pattern(usable)
+    return pattern is not None and pattern.search(data) is not None
 
 
 def snippet(

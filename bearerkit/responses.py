@@ -87,6 +87,9 @@ TRANSPORT_ERRORS: tuple[tuple[tuple[type[BaseException], ...], str | None], ...]
     ((requests.exceptions.TooManyRedirects,), "too many redirects"),
     ((u3.MaxRetryError, requests.exceptions.RetryError), "no answer after the retries"),
 )
+# Headers past http.client's limits: a line over 64 KB (a huge Link header), more than
+# 100 header lines. The answer arrived; Python refuses to read it.
+OVERSIZED_HEADERS: tuple[type[BaseException], ...] = (http.client.LineTooLong,)
 # A body the server declared compressed (Content-Encoding) that does not decompress.
 DECODING_ERRORS: tuple[type[BaseException], ...] = (
     requests.exceptions.ContentDecodingError,
@@ -126,6 +129,13 @@ def network_error(
     """
     causes = list(_causes(exc))
     where = f"{method} {mask_url(url)}"
+    if any(isinstance(c, OVERSIZED_HEADERS) for c in causes):
+        return ResponseFormatError(
+            f"{where}: the answer has a header line longer than 64 KB (often a Link header "
+            "listing very many pages), over the limit of Python's http.client, so it could "
+            "not be read. Ask for larger pages (per_page=/limit=) so fewer links are sent, "
+            "or ask the API's operators."
+        )
     if any(isinstance(c, DECODING_ERRORS) for c in causes):
         return ResponseFormatError(
             f"{where}: the answer's body is not in the compression its Content-Encoding "
@@ -136,8 +146,8 @@ def network_error(
         if any(_is(c, kinds, timeout_row=said is None) for c in causes):
             if said is None:
                 return timeout_error(method, url, timeout=timeout)
-            return _failed(where, said)
-    return _failed(where, f"no answer ({type(exc).__name__})")
+            return _failed(where, said, url)
+    return _failed(where, f"no answer ({type(exc).__name__})", url)
 
 
 def _is(exc: BaseException, kinds: tuple[type[BaseException], ...], *, timeout_row: bool) -> bool:
@@ -147,9 +157,25 @@ def _is(exc: BaseException, kinds: tuple[type[BaseException], ...], *, timeout_r
     return isinstance(exc, kinds)
 
 
-def _failed(where: str, said: str) -> NetworkError:
+def _failed(where: str, said: str, url: str = "") -> NetworkError:
     return NetworkError(
-        f"{where} failed: {said}. Check your network connection and the base URL, then try again."
+        f"{where} failed: {said}. Check your network connection and the base URL, then try "
+        f"again.{_offline_hint(url)}"
+    )
+
+
+# TMDB's API host (bearerkit.tmdb.TMDB_API); offline, the embedded sandbox answers for it.
+TMDB_HOST = "api.themoviedb.org"
+
+
+def _offline_hint(url: str) -> str:
+    """For TMDB's host: how to work offline with the embedded sandbox; else nothing."""
+    if urlsplit(url).hostname != TMDB_HOST:
+        return ""
+    return (
+        " Offline? The embedded TMDB sandbox answers without a network: "
+        'bk.tmdb.connect(backend="sandbox"), TMDB_BACKEND=sandbox in .env, '
+        "or --backend sandbox on the command line."
     )
 
 
@@ -157,7 +183,7 @@ def timeout_error(method: str, url: str, *, timeout: object) -> NetworkError:
     """The :class:`NetworkError` for a call that ran out of time."""
     return NetworkError(
         f"{method} {mask_url(url)} timed out after {timeout} s. The server is slow or "
-        "unreachable; try again, or pass a larger timeout=."
+        f"unreachable; try again, or pass a larger timeout=.{_offline_hint(url)}"
     )
 
 
@@ -240,14 +266,18 @@ def api_error(
             f"{head}{said}. Check the path and ids (paths are relative to {base_url}).", **fields
         )
     if status >= 500:
-        again = (
-            f" after {retries_done(response)} retries"
-            if method in IDEMPOTENT
-            else " (not retried: it may have been processed)"
-        )
-        return ServerError(
-            f"{head}{said}{again}. The server has a problem; try again later.", **fields
-        )
+        if method in IDEMPOTENT:
+            advice = (
+                f" after {retries_done(response)} retries. The server has a problem; "
+                "try again later."
+            )
+        else:  # one advice only: re-sending blindly could do the thing twice
+            advice = (
+                f". Not retried: a {method} is not safe to repeat, and the server may have "
+                "acted on it before failing. Check whether it took effect (look the record "
+                "up) before sending it again."
+            )
+        return ServerError(f"{head}{said}{advice}", **fields)
     return ApiError(f"{head}{said}.", **fields)
 
 

@@ -5,6 +5,8 @@ they pasted, the scanner (:mod:`bearerkit.scan`) to find secrets in files.
 
 >>> is_placeholder("paste-your-tmdb-read-access-token-here")
 True
+>>> placeholder_reason("x" * 40)
+"is only the letter 'x' repeated, the way examples stand in for a token"
 >>> bool(V3_KEY.fullmatch("0123456789abcdef0123456789abcdef"))
 True
 """
@@ -21,13 +23,15 @@ __all__ = [
     "PROVIDER_TOKENS",
     "V3_KEY",
     "is_placeholder",
+    "placeholder_reason",
 ]
 
 # The value .env.example ships with; a user who copied the file but did not paste
 # their token gets told so instead of a puzzling 401.
 PLACEHOLDER = "paste-your-tmdb-read-access-token-here"
 
-# Substrings that mark a value as an example, not a secret (case-insensitive).
+# Substrings that mark a value as an example, not a secret (case-insensitive); the
+# reasons below say, for each, why (a user must learn the real cause, not a guess).
 PLACEHOLDER_MARKERS = (
     "your_",
     "your-",
@@ -74,7 +78,46 @@ PROVIDER_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_MARKER_REASONS = {
+    "your_": "contains 'your_', as example names like YOUR_TOKEN do",
+    "your-": "contains 'your-', as example names like your-token do",
+    "<": "contains '<' or '>', as template examples like <token> do",
+    ">": "contains '<' or '>', as template examples like <token> do",
+    "{": "contains '{' or '}', as template examples like {token} do",
+    "}": "contains '{' or '}', as template examples like {token} do",
+    "$": "contains '$', as a variable that was never filled in ($TOKEN) does",
+    "...": "contains '...', as a shortened token in an example does",
+    "…": "contains '…', as a shortened token in an example does",
+    "xxxxxxxx": "contains a run of x's (xxxxxxxx), the way examples hide a token",
+}
+
+
+def placeholder_reason(value: str) -> str | None:
+    """Why ``value`` is an example rather than a token, as a predicate; ``None`` if it is not one.
+
+    The phrase names only the marker found, never the rest of the value, so it is safe
+    in a message: ``f"{source} {reason}. Replace it with your token."``.
+
+    >>> placeholder_reason("paste-your-tmdb-read-access-token-here")
+    'is still the placeholder from .env.example'
+    >>> placeholder_reason("<token>")
+    "contains '<' or '>', as template examples like <token> do"
+    >>> placeholder_reason("eyJhbGciOi.eyJzdWIiOi.c2ln") is None
+    True
+    """
+    lowered = value.lower()
+    if lowered == PLACEHOLDER:
+        return "is still the placeholder from .env.example"
+    if len(lowered) >= len("xxxxxxxx") and set(lowered) == {"x"}:
+        return "is only the letter 'x' repeated, the way examples stand in for a token"
+    for marker in PLACEHOLDER_MARKERS:
+        if marker in lowered:
+            return _MARKER_REASONS.get(
+                marker, f"contains '{marker}', a word examples use in place of a token"
+            )
+    return None
+
+
 def is_placeholder(value: str) -> bool:
     """Whether ``value`` is an example value (``.env.example``'s, ``<token>``, ``your_key``...)."""
-    lowered = value.lower()
-    return lowered == PLACEHOLDER or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+    return placeholder_reason(value) is not None

@@ -22,7 +22,7 @@ from dotenv import dotenv_values
 from .cassette import replaying
 from .errors import TokenError
 from .redact import Secret
-from .shapes import JWT, V3_KEY, is_placeholder
+from .shapes import JWT, V3_KEY, placeholder_reason
 
 __all__ = [
     "ENV_FILE_VARIABLE",
@@ -157,9 +157,10 @@ def _clean(raw: Secret, *, source: str, name: str | None) -> Secret | TokenError
     if not value:
         after = f" after {name}=" if name else ""
         return TokenError(f"{source} is empty. Paste your token{after}.")
-    if is_placeholder(value):
+    placeholder = placeholder_reason(value)  # names the marker, never the value
+    if placeholder:
         return TokenError(
-            f"{source} is still the placeholder from .env.example. Replace it with your "
+            f"{source} {placeholder}. Replace it with your "
             "token (for TMDB: the API Read Access Token from "
             "https://www.themoviedb.org/settings/api).",
             reason="placeholder",
@@ -209,15 +210,39 @@ def find_env_file(start: str | os.PathLike[str] | None = None) -> Path | None:
     override = os.environ.get(ENV_FILE_VARIABLE)
     if override:
         chosen = Path(override).expanduser()
-        return chosen if chosen.is_file() else None
+        return chosen if _is_file(chosen) else None
     here = Path.cwd() if start is None else Path(start).resolve()
-    if here.is_file():
+    if _is_file(here):
         here = here.parent
     for folder in (here, *here.parents):
         candidate = folder / ".env"
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, but a folder the user cannot enter is a :class:`TokenError`.
+
+    pathlib answers ``False`` for a missing file and raises ``PermissionError`` when a
+    folder on the way is closed to the user (EACCES).
+    """
+    problem: TokenError | None = None
+    try:
+        return path.is_file()
+    except PermissionError:
+        problem = TokenError(
+            f"{path} cannot be checked: permission denied on the folder {path.parent}. "
+            "Open the folder to your user (for example `chmod u+rx` on it), move the .env "
+            "to a folder you can read, or set the variable in the environment instead.",
+            reason="unreadable",
+        )
+    except OSError as exc:
+        problem = TokenError(
+            f"{path} cannot be checked ({exc.strerror or type(exc).__name__}).",
+            reason="unreadable",
+        )
+    raise problem  # outside the except block: no OS error chained to it
 
 
 def read_env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
@@ -287,7 +312,7 @@ def env_value(name: str, *, env_file: str | os.PathLike[str] | None = None) -> s
     if os.environ.get(name):
         return os.environ[name]
     path = Path(env_file) if env_file is not None else find_env_file()
-    if path is None or not path.is_file():
+    if path is None or not _is_file(path):
         return None
     return read_env_file(path).get(name) or None
 
@@ -349,13 +374,13 @@ def _env_file_value(path: Path, name: str) -> Secret | None:
 def _resolve_env_file(name: str, env_file: str | os.PathLike[str] | None) -> Path:
     if env_file is not None:
         path = Path(env_file)
-        if path.exists() and not path.is_file():
+        if not _is_file(path) and path.exists():
             raise TokenError(
                 f"The env file {path} is not a file (a folder?), so {name} could not be read "
                 "from it. Pass the path of the .env file itself.",
                 reason="unreadable",
             )
-        if not path.is_file():
+        if not _is_file(path):
             raise TokenError(
                 f"{name} is not set and the env file {path} does not exist. "
                 "Copy .env.example to .env and paste your token into it."

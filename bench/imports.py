@@ -1,4 +1,11 @@
-"""Import cost: fresh interpreters running ``import bearerkit`` against ``import pandas, requests``."""
+"""Import cost: fresh interpreters running ``import bearerkit`` against ``import pandas, requests``.
+
+``import bearerkit`` loads only the error classes (everything else is lazy), so it is
+also timed with the client touched (``bearerkit.Client``: pandas, requests and the
+client's own modules), which is what every notebook pays before its first request.
+
+    python bench/imports.py [RUNS]    # this row alone, 15 runs by default
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,11 @@ from dataclasses import dataclass
 from measure import Settings
 
 IMPORT_TIMEOUT = 120.0  # seconds for one `python -c "import ..."` (a cold disk is slow)
-COMMANDS = {"bearerkit": "import bearerkit", "baseline": "import pandas, requests"}
+COMMANDS = {
+    "bearerkit": "import bearerkit",
+    "core": "import bearerkit; bearerkit.Client",
+    "baseline": "import pandas, requests",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,8 @@ class ImportCost:
     baseline_s: float
     bearerkit_cpu_s: float | None  # median CPU time of the child (user + sys); None off Unix
     baseline_cpu_s: float | None
+    core_s: float = 0.0  # `import bearerkit; bearerkit.Client`: the client and its dependencies
+    core_cpu_s: float | None = None
 
 
 def import_cost(settings: Settings) -> ImportCost:
@@ -58,7 +71,7 @@ def import_cost(settings: Settings) -> ImportCost:
         walls: dict[str, list[float]] = {name: [] for name in COMMANDS}
         cpus: dict[str, list[float]] = {name: [] for name in COMMANDS}
         for i in range(settings.import_runs):
-            names = list(COMMANDS) if i % 2 == 0 else list(COMMANDS)[::-1]
+            names = list(COMMANDS) if i % 2 == 0 else list(COMMANDS)[::-1]  # no order bias
             for name in names:
                 wall, cpu = once(COMMANDS[name])
                 walls[name].append(wall)
@@ -70,6 +83,8 @@ def import_cost(settings: Settings) -> ImportCost:
         statistics.median(walls["baseline"]),
         statistics.median(cpus["bearerkit"]) if cpus["bearerkit"] else None,
         statistics.median(cpus["baseline"]) if cpus["baseline"] else None,
+        statistics.median(walls["core"]),
+        statistics.median(cpus["core"]) if cpus["core"] else None,
     )
 
 
@@ -81,3 +96,18 @@ def _children_cpu() -> float | None:
         return None
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+if __name__ == "__main__":
+    from measure import FULL
+
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else FULL.import_runs
+    cost = import_cost(Settings(**{**FULL.__dict__, "import_runs": runs}))
+    base = cost.baseline_s
+    print(f"import pandas, requests            {base * 1000:6.1f} ms  (median of {runs})")
+    print(
+        f"import bearerkit                   {cost.bearerkit_s * 1000:6.1f} ms  {cost.bearerkit_s / base:.3f}x"
+    )
+    print(
+        f"import bearerkit; bearerkit.Client {cost.core_s * 1000:6.1f} ms  {cost.core_s / base:.3f}x"
+    )

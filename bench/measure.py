@@ -8,6 +8,7 @@ hand with requests and pandas, doing the same work on the same data.
 from __future__ import annotations
 
 import gc
+import math
 import statistics
 import tempfile
 import time
@@ -323,14 +324,28 @@ STYLE_RUNS = (
     ("paging style: last id (Stripe)", "stripe/customers", {}, "limit", False),
 )
 STYLE_RECORDS = 57
+GRAPHQL_RUN = "paging style: GraphQL connection (GitHub)"
+GRAPHQL_QUERY = (
+    'query($after: String) { repository(owner: "o", name: "r") { issues(first: %d, '
+    "after: $after) { pageInfo { hasNextPage endCursor } nodes { id name } } } }"
+)
+REVALIDATE_RUN = "revalidated re-run (304s)"
+# The sandbox's GitHub dialect (ETags, 304s free): a budget far above the run's requests.
+REVALIDATE_PATH = "github/100000/3600/items"
+
+
+def concurrent_bound(pages: int, latency: float, workers: int) -> float:
+    """``(1 + ceil((N - 1) / workers)) x latency``: the first page must come alone."""
+    return (1 + math.ceil((pages - 1) / workers)) * latency
 
 
 @dataclass(frozen=True)
 class StylePaging:
     """One paging style fetched by ``paginate``: seconds against its latency bound.
 
-    Concurrent styles: bound ``N x latency / workers`` (no rate limit on /styles), and
-    the same run with ``workers=1`` for comparison. Sequential styles: ``N x latency``.
+    Concurrent styles: bound ``(1 + ceil((N - 1) / workers)) x latency`` (no rate limit
+    on /styles; the first page must come alone), and the same run with ``workers=1``
+    for comparison. Sequential styles (GraphQL among them): ``N x latency``.
     """
 
     name: str
@@ -361,6 +376,103 @@ def paging_styles(sb: Sandbox, settings: Settings) -> list[StylePaging]:
                     f"{name}: {frame.attrs['paging']['pages']} pages, expected {pages}"
                 )
             one_s = _timed(lambda: fetch(1))[0] if concurrent else None
-            bound = pages * sb.latency / (WORKERS if concurrent else 1)
+            if concurrent:
+                bound = concurrent_bound(pages, sb.latency, WORKERS)
+            else:
+                bound = pages * sb.latency
             out.append(StylePaging(name, pages, concurrent, seconds, one_s, bound))
+        out.append(_graphql_style(client, sb, size, pages))
     return out
+
+
+def _graphql_style(client: Client, sb: Sandbox, size: int, pages: int) -> StylePaging:
+    """The sandbox's GraphQL connection, paged through its ``$after`` variable."""
+
+    def fetch() -> Any:
+        return client.paginate("graphql", query=GRAPHQL_QUERY % size, progress=False)
+
+    fetch()  # warm
+    seconds, frame = _timed(fetch)
+    _check_rows(frame, STYLE_RECORDS, GRAPHQL_RUN)
+    if frame.attrs["paging"]["style"] != "graphql" or frame.attrs["paging"]["pages"] != pages:
+        raise RuntimeError(f"{GRAPHQL_RUN}: {frame.attrs['paging']}")
+    return StylePaging(GRAPHQL_RUN, pages, False, seconds, None, pages * sb.latency)
+
+
+@dataclass(frozen=True)
+class RevalidateRun:
+    """A cached re-run where every page is revalidated: N conditional requests, N 304s.
+
+    Baseline: the same N conditional GETs (``If-None-Match``) sent one after another by a
+    plain ``requests.Session``, i.e. N 304 round trips.
+    """
+
+    pages: int
+    bearerkit_s: float
+    baseline_s: float
+    latency_bound_s: float  # N x latency
+    sent: int
+    not_modified: int
+    budget_spent: int  # of the announced X-RateLimit budget, during the re-run
+    same_frame: bool
+
+
+def revalidated_rerun(sb: Sandbox, settings: Settings) -> RevalidateRun:
+    """``Client(cache=..., revalidate=True)`` re-running a GitHub-style listing."""
+    params = {"per_page": settings.style_page_size}
+    auth = {"Authorization": f"Bearer {sb.token}"}
+    url = f"{sb.ratelimit_url}/{REVALIDATE_PATH}"
+
+    def remaining() -> int:
+        # "If-None-Match: *" always gets a 304, which the GitHub dialect does not count.
+        answer = requests.get(url, headers={**auth, "If-None-Match": "*"}, timeout=TIMEOUT)
+        return int(answer.headers["X-RateLimit-Remaining"])
+
+    with tempfile.TemporaryDirectory(prefix="bearerkit-bench-") as tmp:
+        cache = Path(tmp) / "cache.sqlite"
+        with Client(sb.ratelimit_url, sb.token, cache=cache, revalidate=True) as client:
+
+            def run() -> pd.DataFrame:
+                return client.paginate(REVALIDATE_PATH, params, workers=WORKERS, progress=False)
+
+            first = run()
+            run()  # warm: the revalidation path once before it is timed
+            before = remaining()
+            mark = len(sb.request_log)
+            seconds, second = _timed(run)
+            statuses = [r.status for r in sb.request_log[mark:]]
+            spent = before - remaining()
+    pages = first.attrs["paging"]["pages"]
+    with requests.Session() as session:
+        session.headers.update(auth)
+        tags = [
+            session.get(url, params={**params, "page": n}, timeout=TIMEOUT).headers["ETag"]
+            for n in range(1, pages + 1)
+        ]
+
+        def baseline() -> int:
+            codes = [
+                session.get(
+                    url,
+                    params={**params, "page": n},
+                    headers={"If-None-Match": tag},
+                    timeout=TIMEOUT,
+                ).status_code
+                for n, tag in enumerate(tags, start=1)
+            ]
+            return sum(code == 304 for code in codes)
+
+        baseline()  # warm
+        baseline_s, baseline_304 = _timed(baseline)
+    if baseline_304 != pages:
+        raise RuntimeError(f"the baseline got {baseline_304} 304s for {pages} pages")
+    return RevalidateRun(
+        pages,
+        seconds,
+        baseline_s,
+        pages * sb.latency,
+        len(statuses),
+        statuses.count(304),
+        spent,
+        second.equals(first),
+    )

@@ -7,6 +7,11 @@ table says so); non-zero only when something crashed.
 
     python bench/run.py            # the full run, about a minute
     python bench/run.py --quick    # every path in a few seconds (CI)
+    python bench/run.py --only styles,revalidate   # some groups (table only, no chart)
+
+Groups for ``--only``: ``main`` (paging, cache, overhead, conversion, import cost),
+``styles`` (paging styles, GraphQL among them), ``revalidate`` (a cached re-run
+answered by 304s), ``ratelimits`` (announced rate limits).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import imports
@@ -25,6 +31,7 @@ import report
 from bearerkit import sandbox
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+GROUPS = ("main", "styles", "revalidate", "ratelimits")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -37,10 +44,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_OUT,
         help=f"directory for results.md and bench.png (default {DEFAULT_OUT})",
     )
+    parser.add_argument(
+        "--only",
+        type=_groups,
+        default=GROUPS,
+        metavar="GROUP[,GROUP...]",
+        help=f"measure only these groups: {', '.join(GROUPS)} (default: all)",
+    )
     args = parser.parse_args(argv)
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out {args.out} is a file; give a directory for results.md and bench.png")
     return args
+
+
+def _groups(text: str) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(g.strip() for g in text.split(",") if g.strip()))
+    unknown = [g for g in chosen if g not in GROUPS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown group {', '.join(unknown) or '(none)'}; choose from {', '.join(GROUPS)}"
+        )
+    return chosen
+
+
+@dataclass
+class _Main:
+    paging: measure.Paging
+    cache: measure.CacheRun
+    overhead: measure.Overhead
+    conversion: measure.Conversion
 
 
 _STARTED = time.perf_counter()
@@ -65,38 +97,53 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="paginate returned", category=UserWarning)
     args.out.mkdir(parents=True, exist_ok=True)
 
+    only = args.only
+    main_runs: _Main | None = None
+    style_runs: list[measure.StylePaging] = []
+    rate_runs: list[ratelimits.RateRun] = []
+    revalidate = None
     with (
         sandbox.start(latency=measure.LATENCY, rate_limit=measure.SANDBOX_RATE) as slow,
         sandbox.start() as fast,
         sandbox.start(latency=measure.LATENCY) as styles,
     ):
-        step("warming up")
-        measure.warm_up(slow, settings)
-        measure.warm_up(fast, settings)
-        step(f"paging {settings.pages} pages, three ways")
-        paging = measure.paging(slow, settings)
-        step(f"cached re-run of {settings.cache_pages} pages")
-        cache = measure.cache_rerun(slow, settings)
-        step("paging styles (Link, offset, cursor, next URL, last id)")
-        style_runs = measure.paging_styles(styles, settings)
-        step("announced rate limits (IETF, OpenAI, GitHub headers)")
-        rate_runs = ratelimits.announced_limits(styles, quick=args.quick)
-        step(f"per-request overhead, {settings.overhead_calls} calls each")
-        overhead = measure.overhead(fast, settings)
-        step(f"converting {settings.records:,} records")
-        conversion = measure.conversion(fast, settings)
-    step(f"import cost, {settings.import_runs} fresh interpreters each")
-    import_cost = imports.import_cost(settings)
+        if "main" in only:
+            step("warming up")
+            measure.warm_up(slow, settings)
+            measure.warm_up(fast, settings)
+            step(f"paging {settings.pages} pages, three ways")
+            paging = measure.paging(slow, settings)
+            step(f"cached re-run of {settings.cache_pages} pages")
+            cache = measure.cache_rerun(slow, settings)
+            step(f"per-request overhead, {settings.overhead_calls} calls each")
+            overhead = measure.overhead(fast, settings)
+            step(f"converting {settings.records:,} records")
+            conversion = measure.conversion(fast, settings)
+            main_runs = _Main(paging, cache, overhead, conversion)
+        if "styles" in only:
+            step("paging styles (Link, offset, cursor, next URL, last id, GraphQL)")
+            style_runs = measure.paging_styles(styles, settings)
+        if "revalidate" in only:
+            step("revalidated re-run (conditional requests, 304s)")
+            revalidate = measure.revalidated_rerun(styles, settings)
+        if "ratelimits" in only:
+            step("announced rate limits (IETF, OpenAI, GitHub headers)")
+            rate_runs = ratelimits.announced_limits(styles, quick=args.quick)
+    import_cost = None
+    if "main" in only:
+        step(f"import cost, {settings.import_runs} fresh interpreters each")
+        import_cost = imports.import_cost(settings)
 
-    step("writing the table and the chart")
+    step("writing the table" + (" and the chart" if main_runs is not None else ""))
     results = report.Results(
-        paging,
-        overhead,
-        conversion,
-        cache,
+        main_runs.paging if main_runs else None,
+        main_runs.overhead if main_runs else None,
+        main_runs.conversion if main_runs else None,
+        main_runs.cache if main_runs else None,
         import_cost,
         styles=tuple(style_runs),
         ratelimits=tuple(rate_runs),
+        revalidate=revalidate,
     )
     mode = "quick" if args.quick else "full"
     header = [
@@ -104,15 +151,18 @@ def main(argv: list[str] | None = None) -> int:
         "",
         report.machine_line(),
         "",
-        report.settings_line(paging),
+        report.settings_line(results.paging),
     ]
     text = report.markdown(report.rows(results), header_lines=header)
     print(text)
     (args.out / "results.md").write_text(text, encoding="utf-8")
-    report.chart(results, args.out / "bench.png")
+    written = [args.out / "results.md"]
+    if main_runs is not None:
+        report.chart(results, args.out / "bench.png")
+        written.append(args.out / "bench.png")
     missed = [row.measure for row in report.rows(results) if row.met is False]
     print(f"Targets missed: {', '.join(missed)}" if missed else "All targets met.")
-    print(f"Wrote {args.out / 'results.md'} and {args.out / 'bench.png'}")
+    print(f"Wrote {' and '.join(str(path) for path in written)}")
     return 0
 
 

@@ -73,6 +73,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
+    # Sign-in token stores (bearerkit.oauth.store) go to the per-user data dir: a
+    # temporary one, so no test reads or writes the developer's own stored logins.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     yield work
 
 

@@ -313,3 +313,91 @@ def test_cached_paginate_sends_nothing_and_keeps_page_order(tmp_path: Path) -> N
     assert longer["id"].tolist()[: len(first)] == first["id"].tolist()
     assert len(longer) == 9 * 20
     assert pages == [7, 8, 9]
+
+
+# --- conditional requests (issue 21): a 304 reuses the stored body and costs no budget ---
+
+REVALIDATE_TOKEN = "canary-REVALIDATE-TOKEN-7f3e9a1c"  # bearerkit: allow-secret
+GITHUB_LISTING = "github/100/3600/items"  # the sandbox's GitHub dialect: ETags, free 304s
+
+
+@pytest.fixture
+def github_sandbox() -> Iterator[bk.sandbox.Sandbox]:
+    from bearerkit import sandbox
+
+    with sandbox.start(token=REVALIDATE_TOKEN) as sb:
+        yield sb
+
+
+def _remaining(sb: bk.sandbox.Sandbox) -> int:
+    with requests.get(
+        f"{sb.ratelimit_url}/{GITHUB_LISTING}",
+        headers={"Authorization": f"Bearer {REVALIDATE_TOKEN}", "If-None-Match": "*"},
+        timeout=10,
+    ) as answer:
+        assert answer.status_code == 304
+        return int(answer.headers["X-RateLimit-Remaining"])
+
+
+@pytest.mark.parametrize("how", ["stale", "revalidate"])
+def test_a_cached_rerun_revalidates_ten_pages_with_ten_free_304s(
+    github_sandbox: bk.sandbox.Sandbox, tmp_path: Path, how: str
+) -> None:
+    sb = github_sandbox
+    options: dict[str, object] = (
+        {"cache_expire_after": 0} if how == "stale" else {"revalidate": True}
+    )
+    params = {"per_page": 6}  # 57 records: 10 pages
+    with bk.Client(sb.ratelimit_url, REVALIDATE_TOKEN, cache=tmp_path / "c", **options) as api:
+        first = api.paginate(GITHUB_LISTING, params, progress=False)
+        spent_before = _remaining(sb)
+        mark = len(sb.request_log)
+        second = api.paginate(GITHUB_LISTING, params, progress=False)
+        sent = sb.request_log[mark:]
+    assert first.attrs["paging"]["pages"] == 10
+    assert [r.status for r in sent] == [304] * 10  # ten conditional requests, ten 304s
+    assert _remaining(sb) == spent_before  # none of them counted against the budget
+    assert second.equals(first)
+    assert second.attrs["paging"]["from_cache"] == 10
+    assert second.attrs["paging"]["revalidated"] == 10
+    assert first.attrs["paging"]["revalidated"] == 0
+    assert REVALIDATE_TOKEN.encode() not in _file_bytes(tmp_path)
+
+
+def test_a_fresh_entry_is_not_revalidated_without_revalidate(
+    github_sandbox: bk.sandbox.Sandbox, tmp_path: Path
+) -> None:
+    sb = github_sandbox
+    with bk.Client(sb.ratelimit_url, REVALIDATE_TOKEN, cache=tmp_path / "c") as api:
+        api.paginate(GITHUB_LISTING, progress=False)
+        mark = len(sb.request_log)
+        again = api.paginate(GITHUB_LISTING, progress=False)
+    assert sb.request_log[mark:] == []
+    assert again.attrs["paging"]["from_cache"] == 6 and again.attrs["paging"]["revalidated"] == 0
+
+
+def test_revalidation_stays_within_one_credential(
+    github_sandbox: bk.sandbox.Sandbox, tmp_path: Path
+) -> None:
+    sb = github_sandbox
+    with bk.Client(sb.ratelimit_url, REVALIDATE_TOKEN, cache=tmp_path / "c", revalidate=True) as a:
+        a.get(GITHUB_LISTING)
+    # A second credential the sandbox accepts: a client-credentials token it issues.
+    answer = requests.post(
+        f"{sb.url.rsplit('/3', 1)[0]}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(sb.client_id, sb.client_secret),
+        timeout=10,
+    )
+    other = answer.json()["access_token"]
+    mark = len(sb.request_log)
+    with bk.Client(sb.ratelimit_url, other, cache=tmp_path / "c", revalidate=True) as b:
+        response = b.response("GET", GITHUB_LISTING)
+    # The other credential's request is not conditional on the first one's entry.
+    assert [r.status for r in sb.request_log[mark:]] == [200]
+    assert response.from_cache is False  # type: ignore[attr-defined]
+
+
+def test_revalidate_needs_a_cache() -> None:
+    with pytest.raises(ValueError, match="pass cache= too"):
+        bk.Client("http://127.0.0.1:9", FAKE_TOKEN, revalidate=True)

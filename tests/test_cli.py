@@ -138,6 +138,61 @@ def test_help(clean_env: Path, args: list[str]) -> None:
     assert "usage:" in out.stdout
 
 
+def test_help_names_the_program_as_it_was_run(clean_env: Path) -> None:
+    # The console script says `bearerkit`; `python -m bearerkit` says so.
+    script = Path(sys.executable).with_name("bearerkit")
+    assert script.exists(), "the bearerkit console script is not installed in this venv"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TMDB_", "BEARERKIT_"))}
+    as_script = subprocess.run(
+        [str(script), "genres", "--help"], cwd=clean_env, env=base, capture_output=True, text=True
+    )
+    assert as_script.returncode == 0, as_script.stderr
+    assert as_script.stdout.startswith("usage: bearerkit genres ")
+    assert "python -m" not in as_script.stdout
+    as_module = run("genres", "--help", cwd=clean_env)
+    assert as_module.stdout.startswith("usage: python -m bearerkit genres ")
+    bad = subprocess.run(
+        [str(script), "genres", "--format", "xml"],
+        cwd=clean_env,
+        env=base,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and bad.stderr.splitlines()[-1].startswith(
+        "bearerkit genres: error:"
+    )
+
+
+def test_program_name() -> None:
+    assert cli.program_name("/venv/bin/bearerkit") == "bearerkit"
+    assert cli.program_name("C:\\venv\\Scripts\\bearerkit.exe") == "bearerkit"
+    assert (
+        cli.program_name("/venv/lib/site-packages/bearerkit/__main__.py") == "python -m bearerkit"
+    )
+
+
+def test_backend_choices_match_the_tmdb_layer() -> None:
+    from bearerkit.tmdb import BACKENDS
+
+    assert cli.BACKENDS == BACKENDS
+
+
+def test_scan_loads_neither_the_client_nor_pandas(clean_env: Path) -> None:
+    # `bearerkit scan` runs in pre-commit hooks: it must not pay for pandas on every commit.
+    (clean_env / "notes.txt").write_text("nothing secret here\n")
+    code = (
+        "import sys\n"
+        "from bearerkit.cli import main\n"
+        "rc = main(['scan', 'notes.txt'])\n"
+        "print(rc, *[m for m in ('pandas', 'requests', 'bearerkit.client', 'bearerkit.tmdb')"
+        " if m in sys.modules])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=clean_env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["0"], out.stdout
+
+
 def test_bad_option_exit_2(clean_env: Path) -> None:
     out = run("genres", "--format", "xml", cwd=clean_env)
     assert out.returncode == 2

@@ -7,24 +7,25 @@ Three kinds of test:
   sleeps, every step of the guide is there and worked (01's status-code branch,
   05's PUT, 06's recording), and the shape of a tutorial (title, prose before every
   code cell, a summary, the generated footer);
-- regenerate.py and harness.py on small notebooks built here;
+- tests/notebooks/regenerate.py and harness.py on small notebooks built here;
 - every notebook executed with nbclient with a real-looking token in the
   environment: the token never appears in sources, outputs or widget state.
 
-The strict comparison of stored and fresh outputs is nbval's (``pytest notebooks/``).
+The strict comparison of stored and fresh outputs is nbval's (``pytest notebooks/``, with
+tests/notebooks/plugin.py and sanitize.cfg).
 """
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import nbformat
@@ -36,20 +37,9 @@ from bearerkit import sandbox
 from bearerkit.sandbox import Sandbox
 
 from .conftest import FAKE_TOKEN, REPO
+from .notebooks import harness, regenerate
 
 NOTEBOOKS_DIR = REPO / "notebooks"
-
-
-def _notebook_module(name: str) -> ModuleType:
-    """Import notebooks/<name>.py (regenerate.py imports its sibling harness.py)."""
-    if str(NOTEBOOKS_DIR) not in sys.path:
-        sys.path.insert(0, str(NOTEBOOKS_DIR))
-    return importlib.import_module(name)
-
-
-harness = _notebook_module("harness")
-regenerate = _notebook_module("regenerate")
-
 NOTEBOOKS = regenerate.tutorials()
 STORED = {p.name: nbformat.read(p, as_version=4) for p in NOTEBOOKS}
 CELL_TIMEOUT = 60  # seconds; a stuck cell fails the test instead of hanging it
@@ -108,7 +98,7 @@ def test_there_are_six_tutorials() -> None:
 def test_stored_outputs_are_what_a_reader_without_a_token_sees(name: str) -> None:
     nb = STORED[name]
     text = "\n".join(outputs_of(c) for c in code_cells(nb))
-    assert text.strip(), f"{name}: no stored outputs: run notebooks/regenerate.py"
+    assert text.strip(), f"{name}: no stored outputs: run tests/notebooks/regenerate.py"
     for word in HARNESS_WORDS:
         assert word not in text, f"{name}: a stored output mentions the test switch {word}"
     assert str(harness.NO_ENV_FILE) not in text
@@ -293,6 +283,37 @@ def test_harness_env_drops_credentials_and_switches_and_finds_no_env_file() -> N
     assert "BEARERKIT_RECORD_MODE" not in harness.kernel_env({}, record=True)
 
 
+def test_nbval_kernels_start_in_the_harness_environment() -> None:
+    """The plugin pyproject loads gives nbval's kernel the harness env, not the shell's."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        "import os\nprint(os.environ.get('BEARERKIT_RECORD_MODE'), 'TMDB_TOKEN' in os.environ)"
+    )
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="none False\n")]
+    cell.execution_count = 1
+    nb.cells = [cell]
+    env = {**os.environ, "TMDB_TOKEN": FAKE_TOKEN, "BEARERKIT_RECORD_MODE": "all"}
+    # Not under tmp_path: pytest does not collect from its own base temporary folder.
+    with tempfile.TemporaryDirectory(prefix="bearerkit-nbval-") as folder:
+        probe = Path(folder) / "probe.ipynb"
+        nbformat.write(nb, probe)
+        command = [sys.executable, "-m", "pytest", "-c", "pyproject.toml", "--rootdir", "."]
+        command += ["-p", "no:cacheprovider", "-q", str(probe)]
+        done = subprocess.run(
+            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+
+
+def test_regenerate_finds_a_notebook_by_number_name_or_path() -> None:
+    paths = [Path("notebooks/01_a.ipynb"), Path("notebooks/07_b_c.ipynb")]
+    for name in ("07", "07_b_c", "07_b_c.ipynb", "notebooks/07_b_c.ipynb"):
+        assert regenerate.find(name, paths) == paths[1]
+    with pytest.raises(LookupError, match=r"01_a\.ipynb"):
+        regenerate.find("09", paths)
+
+
 def _bar_notebook() -> nbformat.NotebookNode:
     """A notebook as nbclient stores one tqdm bar: 0% text, final widget state."""
     ids = ["a" * 32, "b" * 32, "c" * 32, "d" * 32]
@@ -315,6 +336,7 @@ def _bar_notebook() -> nbformat.NotebookNode:
             },
         )
     ]
+    cell.execution_count = 1
     nb.cells = [cell]
     nb.metadata["widgets"] = {
         regenerate.WIDGET_STATE: {

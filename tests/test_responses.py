@@ -294,3 +294,23 @@ def test_good_relative_redirect_still_works(server: HTTPServer, client: bk.Clien
     )
     server.expect_request("/3/new").respond_with_json({"ok": True})
     assert client.get("old") == {"ok": True}
+
+
+def test_a_500_on_post_gives_one_advice_check_before_resending(server: HTTPServer) -> None:
+    server.expect_request("/3/orders", method="POST").respond_with_json(
+        {"message": "database unavailable"}, status=500
+    )
+    server.expect_request("/3/orders/1", method="GET").respond_with_json(
+        {"message": "database unavailable"}, status=500
+    )
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN, retries=1, timeout=5) as api:
+        with pytest.raises(bk.ServerError) as posted:
+            api.post("orders", json={"item": 1})
+        with pytest.raises(bk.ServerError) as got:
+            api.get("orders/1")
+    message = str(posted.value)
+    assert "Not retried" in message and "Check whether it took effect" in message
+    assert "before sending it again" in message
+    assert "try again later" not in message  # no second, contradicting advice
+    assert len([r for r, _ in server.log if r.method == "POST"]) == 1  # sent once
+    assert "try again later" in str(got.value) and "after 1 retries" in str(got.value)

@@ -349,3 +349,54 @@ def test_a_fifo_named_env_is_not_used(clean_env: Path) -> None:
     assert find_env_file() is None
     with pytest.raises(bk.TokenError, match=r"no \.env file was found"):
         bk.load_token()
+
+
+_LOCKED_SCRIPT = """
+import os, sys
+import dotenv  # loaded now: the user below cannot read the interpreter's own folders
+import bearerkit as bk
+from bearerkit.token import env_value, find_env_file, load_token
+if os.geteuid() == 0:  # root enters any folder: become a user who cannot
+    os.setgid(65534)
+    os.setuid(65534)
+path = sys.argv[1]
+calls = {
+    "load_token": lambda: load_token("TMDB_TOKEN", env_file=path),
+    "env_value": lambda: env_value("TMDB_BASE_URL", env_file=path),
+    "override": lambda: (os.environ.__setitem__("BEARERKIT_ENV_FILE", path), find_env_file())[1],
+}
+for name, call in calls.items():
+    try:
+        call()
+        print(name, "no error")
+    except bk.TokenError as err:
+        print(name, "TokenError", err.reason, "permission denied" in str(err))
+    except BaseException as err:
+        print(name, type(err).__name__)
+"""
+
+
+def test_a_env_file_in_a_folder_the_user_cannot_enter_is_a_token_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / ".env").write_text(f"TMDB_TOKEN={FAKE_TOKEN}\n")
+    locked.chmod(0)
+    tmp_path.chmod(0o755)  # the folder above is open; only `locked` is closed
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", _LOCKED_SCRIPT, str(locked / ".env")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        locked.chmod(0o700)
+    assert out.stdout.splitlines() == [
+        "load_token TokenError unreadable True",
+        "env_value TokenError unreadable True",
+        "override TokenError unreadable True",
+    ], out.stderr
+    assert FAKE_TOKEN not in out.stdout + out.stderr

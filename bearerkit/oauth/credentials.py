@@ -18,7 +18,8 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -34,6 +35,7 @@ from bearerkit.errors import InsecureTransportError, TokenError
 from bearerkit.oauth.answer import GrantedToken
 from bearerkit.oauth.exchange import CLIENT_AUTH_METHODS, TokenExchange, scope_text
 from bearerkit.redact import Secret, mask_url
+from bearerkit.secrets import basic_blobs, register
 from bearerkit.token import env_value
 
 __all__ = ["ClientCredentials"]
@@ -166,7 +168,10 @@ class ClientCredentials(AuthBase):
         self._credentials_hint = "client_id / client_secret"
         self._lock = threading.Lock()
         self._issued: _Issued | None = None  # replaced whole, so readers never see half
+        # Replaced tokens stay known to the scrubber: an answer may still echo one.
+        self._replaced: deque[Secret] = deque(maxlen=8)
         self._token_count = 0
+        register(self)  # cassettes and errors scrub its secrets, even before a Client holds it
 
     @classmethod
     def from_env(
@@ -229,6 +234,17 @@ class ClientCredentials(AuthBase):
             "ClientCredentials cannot be pickled; keep the client secret in .env and "
             "use ClientCredentials.from_env()"
         )
+
+    def bearerkit_secrets(self) -> Iterator[str]:
+        """The client secret (also as Basic), and the issued tokens, for :mod:`bearerkit.secrets`."""
+        secret = self._client_secret.reveal()
+        yield secret
+        yield from basic_blobs(self.client_id, secret)
+        issued = self._issued
+        if issued is not None:
+            yield issued.access_token.reveal()
+        for token in list(self._replaced):
+            yield token.reveal()
 
     @property
     def token_count(self) -> int:
@@ -350,6 +366,8 @@ class ClientCredentials(AuthBase):
     def _fetch_locked(self) -> _Issued:
         """Request a token from the endpoint; the caller holds ``self._lock``."""
         issued = self._issue(self._exchange().run())
+        if self._issued is not None:
+            self._replaced.append(self._issued.access_token)
         self._issued = issued
         self._token_count += 1
         return issued

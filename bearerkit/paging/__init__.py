@@ -4,8 +4,9 @@
 header (GitHub, Hugging Face), a next URL in the body (Spotify ``tracks.next``,
 Microsoft Graph ``@odata.nextLink``, Facebook ``paging.next``), page numbers with
 a total (TMDB), offsets with a total, a cursor (Notion, Slack, X, Google) or the
-last id (Stripe, OpenAI). For anything else pass one of these paginators, or
-subclass :class:`Paginator`:
+last id (Stripe, OpenAI), a GraphQL connection (GitHub, Shopify: ``pageInfo``), HAL,
+JSON:API, Atlassian, Zendesk, Intercom, Airtable and Salesforce. For anything else
+pass one of these paginators, or subclass :class:`Paginator`:
 
 >>> import bearerkit as bk
 >>> api.paginate("v1/search", {"q": "x", "type": "track"})            # doctest: +SKIP
@@ -21,13 +22,16 @@ from __future__ import annotations
 
 from .detect import detect, signs_of_more
 from .fetch import paginate
-from .links import LinkHeader, NextURL
+from .graphql import GraphQL
+from .links import JsonApi, LinkHeader, NextURL
 from .page import Page, PageRequest, Paginator
 from .paginators import Cursor, LastId, Offset, PageNumber
 from .resume import ResumePoint, Run
 
 __all__ = [
     "Cursor",
+    "GraphQL",
+    "JsonApi",
     "LastId",
     "LinkHeader",
     "NextURL",

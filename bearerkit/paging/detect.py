@@ -1,10 +1,11 @@
 """Recognise an API's paging style from its first answer, and notice more data it hides.
 
 :func:`detect` looks at one page (body and headers) and returns the paginator
-that follows it, in this order: a ``Link`` header with ``rel="next"``; a cursor
-(Notion, Slack, X, Google); the last id (Stripe, OpenAI); a next URL in the body;
-a page number with a total; an offset with a total. ``None`` means the answer
-shows no paging. :func:`signs_of_more` then catches what none of these follow
+that follows it, in this order: a ``Link`` header with ``rel="next"``; a GraphQL
+connection (``pageInfo``); a cursor (Notion, Slack, X, Jira, Google, Intercom,
+Airtable); the last id (Stripe, OpenAI); a next URL in the body (Spotify, Graph,
+HAL, JSON:API, Zendesk, Salesforce); a page number with a total; an offset with a
+total (Jira's ``startAt``). ``None`` means the answer shows no paging. :func:`signs_of_more` then catches what none of these follow
 (``has_more: true``, an unknown cursor, a ``total`` larger than what came back)
 so ``auto`` never returns part of the data silently.
 """
@@ -16,7 +17,8 @@ from typing import Any
 
 from ..errors import PagingError
 from ..frames import lookup
-from .links import LinkHeader, NextURL, link_value, links
+from .graphql import detect_graphql
+from .links import JsonApi, LinkHeader, NextURL, link_value, links
 from .page import Page, Paginator, as_int
 from .paginators import Cursor, LastId, Offset, PageNumber
 
@@ -29,11 +31,29 @@ CURSORS = (
     ("next_cursor", "start_cursor", ("next_cursor", "has_more")),  # Notion
     ("response_metadata.next_cursor", "cursor", ("response_metadata.next_cursor",)),  # Slack
     ("meta.next_token", "pagination_token", ("meta.result_count",)),  # X API v2
+    ("nextPageToken", "nextPageToken", ("nextPageToken", "isLast")),  # Jira search/jql
     ("nextPageToken", "pageToken", ("nextPageToken",)),  # Google APIs
+    ("pages.next.starting_after", "starting_after", ("pages.next.starting_after",)),  # Intercom
+    ("offset", "offset", ("offset", "records")),  # Airtable: a string token beside records
 )
-# Where bodies put a next-page URL; "<parent>.next" (Spotify's tracks.next) is added
-# from where the records were found.
-NEXT_URL_PATHS = ("@odata.nextLink", "next", "links.next", "paging.next", "next_url")
+# Where bodies put a next-page URL (OData v4 and v3, DRF, JSON:API and Zendesk's
+# cursor pages, Facebook, Zendesk's offset pages, HAL, Salesforce); "<parent>.next"
+# (Spotify's tracks.next) is added from where the records were found.
+NEXT_URL_PATHS = (
+    "@odata.nextLink",
+    "odata.nextLink",
+    "next",
+    "links.next",
+    "paging.next",
+    "next_url",
+    "next_page",
+    "_links.next",
+    "nextRecordsUrl",
+)
+# Flags that end a next-URL listing although a link is still there (Zendesk's cursor
+# pages keep links.next on the last page), or that say it is done (Salesforce).
+MORE_PATHS = ("meta.has_more", "has_more")
+DONE_PATHS = ("done",)
 # Record counts: a larger one than the records received means more pages.
 TOTAL_FIELDS = ("total", "total_count", "total_results", "totalCount", "totalResults")
 # Fields that mean "there is more" in APIs bearerkit does not know.
@@ -72,7 +92,8 @@ def _has(body: Any, path: str) -> bool:
 
 
 def _looks_like_url(value: str) -> bool:
-    return value.startswith(("http://", "https://", "/", "?"))
+    # Schemes are case-insensitive (RFC 3986): "HTTP://..." is a link like "http://...".
+    return value.lstrip().lower().startswith(("http://", "https://", "/", "?"))
 
 
 def _page_size(page: Page, prefix: str) -> int | None:
@@ -104,15 +125,98 @@ def _cursor(page: Page) -> Paginator | None:
     return None
 
 
+# Record ids and "object" names that only one of the two list styles uses. OpenAI: files,
+# fine-tuning jobs, events and checkpoints, assistants, threads, messages, runs, batches,
+# vector stores. Stripe: customers, charges, payment intents, invoices, subscriptions...
+OPENAI_ID_PREFIXES = (
+    "file-",
+    "ftjob-",
+    "ftevent-",
+    "ftckpt_",
+    "asst_",
+    "thread_",
+    "msg_",
+    "run_",
+    "step_",
+    "batch_",
+    "vs_",
+    "resp_",
+)
+STRIPE_ID_PREFIXES = (
+    "cus_",
+    "ch_",
+    "pi_",
+    "in_",
+    "ii_",
+    "sub_",
+    "si_",
+    "prod_",
+    "price_",
+    "evt_",
+    "pm_",
+    "src_",
+    "card_",
+    "txn_",
+    "re_",
+    "po_",
+    "acct_",
+    "seti_",
+    "cs_",
+    "plan_",
+    "tax_",
+    "dp_",
+    "py_",
+    "tr_",
+    "il_",
+)
+OPENAI_OBJECTS = ("file", "fine_tuning.", "assistant", "thread", "batch", "vector_store")
+AFTER = LastId("after")
+STARTING_AFTER = LastId("starting_after")
+
+
+def _list_api(body: Mapping[str, Any]) -> str | None:
+    """``"openai"`` or ``"stripe"`` when the list answer says which, else ``None``."""
+    if _has(body, "last_id") or _has(body, "first_id"):
+        return "openai"  # OpenAI's lists (files, assistants...) carry both ids
+    url = body.get("url")
+    if isinstance(url, str) and url.startswith("/v1/"):
+        return "stripe"  # every Stripe list object names its endpoint
+    votes = set()
+    for record in body.get("data") or ():
+        if not isinstance(record, Mapping):
+            continue
+        ident, kind = record.get("id"), record.get("object")
+        if isinstance(ident, str):
+            if ident.startswith(OPENAI_ID_PREFIXES):
+                votes.add("openai")
+            elif ident.startswith(STRIPE_ID_PREFIXES):
+                votes.add("stripe")
+        if isinstance(kind, str) and kind.startswith(OPENAI_OBJECTS):
+            votes.add("openai")
+    return votes.pop() if len(votes) == 1 else None
+
+
 def _last_id(page: Page) -> Paginator | None:
     body = page.body
-    if not isinstance(lookup(body, "has_more"), bool) or not isinstance(body.get("data"), list):
+    more = lookup(body, "has_more")
+    if not isinstance(more, bool) or not isinstance(body.get("data"), list):
         return None
-    if _has(body, "last_id"):
-        return LastId("after")  # OpenAI: last_id is the last record's id
-    if body.get("object") == "list":
-        return LastId("starting_after")  # Stripe
-    return None
+    api = _list_api(body)
+    if api == "openai":
+        return LastId("after")  # OpenAI: the next page is after= the last id
+    if api == "stripe":
+        return LastId("starting_after")
+    if body.get("object") != "list":
+        return None
+    if not more:
+        return LastId("after")  # the one and only page: nothing to send either way
+    raise PagingError(
+        'The answer is a list with "has_more": true and the last record\'s id to continue '
+        "after, as both OpenAI and Stripe page, but nothing in it says which of the two "
+        "this API is (no first_id/last_id, no Stripe url, ids of neither). Pass "
+        "paginator=bk.paging.LastId('after') for OpenAI-style APIs or "
+        "paginator=bk.paging.LastId('starting_after') for Stripe-style ones."
+    )
 
 
 def _next_url(page: Page, record_path: str | None) -> Paginator | None:
@@ -124,8 +228,24 @@ def _next_url(page: Page, record_path: str | None) -> Paginator | None:
         value = lookup(page.body, path)
         link = link_value(value)
         if value is None or (link is not None and _looks_like_url(link)):
-            return NextURL(path)
+            more = next((p for p in MORE_PATHS if isinstance(lookup(page.body, p), bool)), None)
+            done = next((p for p in DONE_PATHS if isinstance(lookup(page.body, p), bool)), None)
+            if path == "links.next" and _is_json_api(page.body):
+                return JsonApi(path, has_more_path=more, done_path=done)
+            return NextURL(path, has_more_path=more, done_path=done)
     return None
+
+
+def _is_json_api(body: Mapping[str, Any]) -> bool:
+    """JSON:API (jsonapi.org): ``data`` records of ``{"type", "id", ...}``, or ``included``."""
+    data = body.get("data")
+    if "included" in body or "jsonapi" in body:
+        return True
+    return (
+        isinstance(data, list)
+        and bool(data)
+        and all(isinstance(r, Mapping) and "type" in r and "id" in r for r in data)
+    )
 
 
 def _counted(page: Page, prefix: str, position: str) -> int | None:
@@ -147,6 +267,11 @@ def _page_number(page: Page, record_path: str | None, max_page: int | None) -> P
 
 
 def _offset(page: Page, record_path: str | None) -> Paginator | None:
+    body = page.body
+    size = as_int(lookup(body, "maxResults"))
+    if size and as_int(lookup(body, "startAt")) is not None:  # Atlassian (Jira, Confluence)
+        last = "isLast" if isinstance(lookup(body, "isLast"), bool) else None
+        return Offset(size, "startAt", "maxResults", total_path="total", last_path=last)
     for prefix in _where(page.body, record_path):
         size = _counted(page, prefix, "offset")
         if size:
@@ -173,7 +298,8 @@ def detect(
         return None
     # The first rule that finds a style wins (the paginators it builds are always true).
     return (
-        _cursor(page)
+        detect_graphql(page, record_path)
+        or _cursor(page)
         or _last_id(page)
         or _next_url(page, record_path)
         or _page_number(page, record_path, max_page)
@@ -205,6 +331,13 @@ def _signs(page: Page, record_path: str | None) -> list[tuple[str, str, str]]:
             if total is not None and total > len(page.records):
                 shown = f"{prefix}{name}: {total}, this page has {len(page.records)} records"
                 found.append(("total", prefix + name, shown))
+        for name in ("total_pages", *TOTAL_FIELDS):
+            # A count that is there but no number ("many", [3]) cannot say there is
+            # nothing more: taking the page as the whole answer could drop the rest.
+            value = lookup(body, prefix + name)
+            if value is not None and as_int(value) is None:
+                shown = f"{prefix}{name}: {str(value)[:40]!r} is not a whole number"
+                found.append(("unusable", prefix + name, shown))
     return found
 
 
@@ -237,6 +370,8 @@ def _suggestions(page: Page, signs: list[tuple[str, str, str]], record_path: str
             out.append(
                 f"bk.paging.LastId('<the parameter that takes the last id>', has_more_path={name!r})"
             )
+        elif kind == "unusable":
+            out.append("bk.paging.PageNumber(total_path='<a field with a numeric page count>')")
         else:
             out.append(f"bk.paging.Offset({size}, total_path={name!r})")
             out.append(f"bk.paging.PageNumber(total_path={name!r}, page_size={size})")

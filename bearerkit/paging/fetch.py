@@ -11,8 +11,11 @@ carries ``.partial`` (the records so far) and a :class:`ResumePoint` that
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..auth import origin
 from ..cassette import recording
@@ -22,6 +25,7 @@ from ..redact import mask_url
 from .detect import detect, require_followable
 from .page import GetPage, Page, PageRequest, Paginator
 from .partial import done_reason, incomplete, run_info, with_partial
+from .plan import Pending, Plan
 from .pool import run_planned
 from .progress import close_bar, progress_bar, tick
 from .resume import Run, RunState, resume_point, shown
@@ -41,6 +45,7 @@ def paginate(
     progress: bool | None = None,
     page_cap: int | None = None,
     resume: Any = None,
+    on_page: Callable[[list[Any], PageRequest | None], None] | None = None,
 ) -> Run:
     """Fetch every page of ``request``'s listing and return the records in order.
 
@@ -57,36 +62,48 @@ def paginate(
             page-numbered styles.
         resume: an error from an earlier run (its ``.partial``), or an incomplete
             frame: continue where it stopped, fetching nothing it already has.
+        on_page: called with each page's records in page order (and, for sequential
+            styles, the next request), as the run goes: see :mod:`bearerkit.bulk.stream`.
 
     Raises:
         PagingError: more data shown that ``auto`` cannot follow; a next link to
             another host; an API going round in circles.
         BearerkitError: any request failure; after the first page with ``.partial``.
     """
-    if max_pages is not None and max_pages < 1:
-        raise ValueError(f"max_pages must be at least 1, not {max_pages!r}")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, not {workers!r}")
+    # Checked before anything is sent: a bad value found after the first page would
+    # cost a request and fail with a bare TypeError from deep inside the run.
+    if max_pages is not None:
+        _whole_number("max_pages", max_pages, "how many pages to fetch at most, or None for all")
+    _whole_number("workers", workers, "how many pages to fetch at once")
     if not (paginator == "auto" or isinstance(paginator, Paginator)):
         raise ValueError(
             f"paginator must be 'auto' or a bearerkit.paging paginator (PageNumber, Offset, "
             f"NextURL, LinkHeader, Cursor, LastId, or a Paginator subclass), not {paginator!r}"
         )
     desc = _label(urlsplit(request.path).path)
-    run_origin = request.key()
+    # The API's root is part of a run's identity: the same path of another API (or a
+    # resume point from another client's run) must never mix its records in.
+    run_origin = hashlib.sha256(f"{base_url.rstrip('/')}\n{request.key()}".encode()).hexdigest()
+    label = shown(_absolute(request, base_url))
+
+    counts = _CacheCounts()
 
     def fetch(req: PageRequest) -> Page:
-        return get_page(_checked(req, base_url))
+        return counts.seen(get_page(_checked(req, base_url)))
 
     if resume is not None:
         point = resume_point(resume)
         if point.origin != run_origin:
+            belongs = f"a run of {point.label}" if point.label else "another paginate call"
             raise PagingError(
-                "resume= comes from a paginate call with another path, parameters or body; "
-                "call paginate with the same arguments as the run that stopped"
+                f"resume= belongs to {belongs} (stopped after page {point.pages}, "
+                f"{len(point.records)} records), not to this call, {label}. Resume it with "
+                "the client, path, parameters and body of the run that stopped, or leave out "
+                "resume= to start this listing afresh."
             )
         state = RunState.resumed(point)
-        pending = list(point.pending) if point.pending else None
+        state.on_page = on_page
+        pending = Pending(point.pending) if point.pending else None
         following = point.next_request
         cached = False
     else:
@@ -108,8 +125,14 @@ def paginate(
         if chosen is None:
             require_followable(first, record_path=path)
             stopped = "one page: the response shows no paging"
-            return Run(list(first.records), run_info(None, 1, len(first.records), True, stopped))
-        state = RunState(run_origin, chosen, path, record_path is not None)
+            single = Run(list(first.records), run_info(None, 1, len(first.records), True, stopped))
+            return counts.noted(single, None)
+        own = chosen.records(first.body)  # a style that knows its records (GraphQL's nodes)
+        if own is not None:
+            first.records = own
+        state = RunState(
+            run_origin, chosen, path, record_path is not None, on_page=on_page, label=label
+        )
         state.add(first.records)
         state.seen.add(first_request.key())
         state.limit = _page_limit(chosen, first)
@@ -118,14 +141,40 @@ def paginate(
             following = None if planned is not None else chosen.next_request(first)
         except BearerkitError as err:
             raise with_partial(err, state) from None
-        pending = [(r, None) for r in planned] if planned is not None else None
+        pending = _pending(planned)
         cached = first.from_cache
 
     if pending is not None:
         if recording():
             workers = 1  # vcrpy loses interactions recorded from several threads at once
-        return run_planned(state, pending, fetch, max_pages, workers, progress, desc, cached)
-    return _run_sequential(state, following, fetch, max_pages, progress, desc)
+        run = run_planned(state, pending, fetch, max_pages, workers, progress, desc, cached)
+    else:
+        run = _run_sequential(state, following, fetch, max_pages, progress, desc)
+    return counts.noted(run, state.paginator)
+
+
+class _CacheCounts:
+    """Pages the cache answered (``from_cache``) and those it revalidated with a 304."""
+
+    def __init__(self) -> None:
+        self.from_cache = 0
+        self.revalidated = 0
+        self._lock = threading.Lock()
+
+    def seen(self, page: Page) -> Page:
+        if page.from_cache:
+            with self._lock:
+                self.from_cache += 1
+                self.revalidated += bool(getattr(page, "revalidated", False))
+        return page
+
+    def noted(self, run: Run, paginator: Paginator | None) -> Run:
+        """``run`` with the counts in ``attrs["paging"]`` and the paginator's extra attrs."""
+        run.info["from_cache"] = self.from_cache
+        run.info["revalidated"] = self.revalidated
+        if paginator is not None:
+            run.attrs.update(paginator.attrs())
+        return run
 
 
 def _run_sequential(
@@ -169,7 +218,7 @@ def _run_sequential(
                 nxt = state.paginator.next_request(page)
             except BearerkitError as err:
                 raise with_partial(err, state, next_request=following) from None
-            state.add(page.records)
+            state.add(page.records, next_request=nxt)
             tick(bar)
             following = nxt
         ok = True
@@ -179,6 +228,27 @@ def _run_sequential(
         state.records,
         run_info(state.paginator, state.pages, len(state.records), True, done_reason(state)),
     )
+
+
+def _pending(planned: Sequence[PageRequest] | None) -> Pending | None:
+    """What the run has to fetch: a lazy plan stays lazy; a paginator's own list is kept."""
+    if planned is None:
+        return None
+    return Pending(planned if isinstance(planned, Plan) else [(r, None) for r in planned])
+
+
+def _absolute(request: PageRequest, base_url: str) -> PageRequest:
+    """``request`` with its path under ``base_url`` (for messages that name the API)."""
+    if urlsplit(request.path).scheme:
+        return request
+    path = f"{base_url.rstrip('/')}/{request.path.lstrip('/')}"
+    return PageRequest(request.method, path, request.params, request.json)
+
+
+def _whole_number(name: str, value: Any, meaning: str) -> None:
+    """Refuse anything but a whole number of at least 1 (``2.5``, ``"2"``, ``0``, ``True``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1 ({meaning}), not {value!r}")
 
 
 def _page_limit(paginator: Paginator, first: Page) -> int | None:
@@ -202,6 +272,8 @@ def _checked(request: PageRequest, base_url: str) -> PageRequest:
     parts = urlsplit(request.path)
     if not (parts.scheme or parts.netloc):
         return request
+    # ".../api/../admin/x" is "/admin/x" to the server: check (and send) what it will serve.
+    parts = parts._replace(path=_without_dot_segments(parts.path))
     base = urlsplit(base_url.rstrip("/"))
     target = origin(request.path)
     if target is None or target != origin(base_url):
@@ -218,6 +290,29 @@ def _checked(request: PageRequest, base_url: str) -> PageRequest:
     # Spelled as the client spells its base_url (a link may say :443 or HOST in capitals).
     rest = parts.path[len(base.path) :] + (f"?{parts.query}" if parts.query else "")
     return PageRequest(request.method, base_url.rstrip("/") + rest, request.params, request.json)
+
+
+def _without_dot_segments(path: str) -> str:
+    """``path`` with ``.`` and ``..`` segments resolved (RFC 3986, 5.2.4).
+
+    Percent-encoded dots (``%2e%2e``) count too: many servers decode them first.
+    """
+    out: list[str] = []
+    segments = path.split("/")
+    for i, segment in enumerate(segments):
+        dots = unquote(segment)
+        last = i == len(segments) - 1
+        if dots == ".":
+            if last:
+                out.append("")
+        elif dots == "..":
+            if len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        else:
+            out.append(segment)
+    return "/".join(out)
 
 
 def _origin_text(parts: Any) -> str:

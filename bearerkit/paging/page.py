@@ -8,7 +8,7 @@ a :class:`Paginator` looks at a page and says what to fetch next (see
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,8 @@ class Page:
         url: the final URL of the response.
         records: the records found in ``body``.
         from_cache: ``True`` when the response cache answered.
+        revalidated: ``True`` when the cache answered after the server's 304 (a
+            conditional request: the stored body is still current).
     """
 
     request: PageRequest
@@ -85,6 +87,7 @@ class Page:
     url: str = ""
     records: list[Any] = field(default_factory=list)
     from_cache: bool = False
+    revalidated: bool = False
 
     def __repr__(self) -> str:
         # Not the body nor the raw URL: either may hold a credential a next link carried.
@@ -123,8 +126,12 @@ class Paginator:
         """The request for the first page (unchanged by default)."""
         return request
 
-    def plan(self, page: Page) -> list[PageRequest] | None:
-        """Every request after ``page`` when they can be known now, else ``None``."""
+    def plan(self, page: Page) -> Sequence[PageRequest] | None:
+        """Every request after ``page`` when they can be known now, else ``None``.
+
+        A list, or for long listings a lazy :class:`~bearerkit.paging.plan.Plan`
+        (a ``range`` of page numbers and a request maker) that is never built whole.
+        """
         return None
 
     def next_request(self, page: Page) -> PageRequest | None:
@@ -134,6 +141,18 @@ class Paginator:
     def page_limit(self) -> int | None:
         """How many pages the API serves at most (from ``max_page``), or ``None``."""
         return self.max_page
+
+    def records(self, body: Any) -> list[Any] | None:
+        """The records in a page's ``body`` when this style knows where they are, else ``None``.
+
+        ``None`` (the default) lets the engine find them (``record_path=`` or the usual
+        places); GraphQL overrides it to unwrap a connection's ``nodes`` or ``edges[].node``.
+        """
+        return None
+
+    def attrs(self) -> dict[str, Any]:
+        """Extra ``df.attrs`` entries gathered while paging (JSON:API's ``included``)."""
+        return {}
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))

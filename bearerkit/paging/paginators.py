@@ -21,11 +21,22 @@ from collections.abc import Mapping
 
 from ..errors import PagingError
 from ..frames import lookup
-from .links import LinkHeader, NextURL
+from .graphql import GraphQL
+from .links import JsonApi, LinkHeader, NextURL
 from .page import Page, PageRequest, Paginator, as_int
+from .plan import Plan, WithParams
 
 # Every style, the link styles included: ``from bearerkit.paging.paginators import ...``
-__all__ = ["Cursor", "LastId", "LinkHeader", "NextURL", "Offset", "PageNumber"]
+__all__ = [
+    "Cursor",
+    "GraphQL",
+    "JsonApi",
+    "LastId",
+    "LinkHeader",
+    "NextURL",
+    "Offset",
+    "PageNumber",
+]
 
 
 class PageNumber(Paginator):
@@ -86,17 +97,23 @@ class PageNumber(Paginator):
         if total is None:
             return None
         if self.page_size is not None:
-            total = math.ceil(total / self.page_size)
+            total = math.ceil(total / self._served(page, self.page_size, total))
         return self.start + total - 1
 
-    def plan(self, page: Page) -> list[PageRequest] | None:
+    def _served(self, page: Page, size: int, total: int) -> int:
+        """Records per page: ``size``, or what the first page really held when the server
+        serves fewer than asked (its cap below ``per_page=``) and the total says more exist."""
+        got = len(page.records)
+        if self.current(page) == self.start and 0 < got < size and got < total:
+            return got
+        return size
+
+    def plan(self, page: Page) -> Plan | None:
         last = self.last(page)
         if last is None:
             return None
-        return [
-            page.request.with_params(**{self.param: n})
-            for n in range(self.current(page) + 1, last + 1)
-        ]
+        # Lazy: a total of 1e9 pages must not become a list before max_pages applies.
+        return Plan(range(self.current(page) + 1, last + 1), WithParams(page.request, self.param))
 
     def next_request(self, page: Page) -> PageRequest | None:
         last = self.last(page)
@@ -109,13 +126,17 @@ class PageNumber(Paginator):
 class Offset(Paginator):
     """``?offset=K&limit=N`` with a ``total``: Spotify, Algolia, many SQL-backed APIs.
 
+    Atlassian (Jira, Confluence): ``Offset(50, "startAt", "maxResults")``, with
+    ``last_path="isLast"`` where the answer has no ``total``.
+
     Args:
         limit: records per request.
         offset_param, limit_param: the query parameter names.
         total_path: dotted path of the record count in the body.
+        last_path: a flag that is true on the last page (Atlassian's ``isLast``).
 
     With a total, requests after the first are fetched concurrently; without one,
-    one by one until a short page.
+    one by one until a short page (or ``last_path`` says it was the last).
     """
 
     style = "offset"
@@ -126,6 +147,8 @@ class Offset(Paginator):
         offset_param: str = "offset",
         limit_param: str = "limit",
         total_path: str = "total",
+        *,
+        last_path: str | None = None,
     ) -> None:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit!r}")
@@ -133,6 +156,14 @@ class Offset(Paginator):
         self.offset_param = offset_param
         self.limit_param = limit_param
         self.total_path = total_path
+        self.last_path = last_path
+
+    def __repr__(self) -> str:
+        last = f", last_path={self.last_path!r}" if self.last_path is not None else ""
+        return (
+            f"Offset(limit={self.limit!r}, offset_param={self.offset_param!r}, "
+            f"limit_param={self.limit_param!r}, total_path={self.total_path!r}{last})"
+        )
 
     def first_request(self, request: PageRequest) -> PageRequest:
         sent = request.params or {}
@@ -150,15 +181,24 @@ class Offset(Paginator):
     def _at(self, page: Page, offset: int) -> PageRequest:
         return page.request.with_params(**{self.offset_param: offset, self.limit_param: self.limit})
 
-    def plan(self, page: Page) -> list[PageRequest] | None:
+    def plan(self, page: Page) -> Plan | None:
         total = as_int(lookup(page.body, self.total_path))
         if total is None:
             return None
-        return [
-            self._at(page, k) for k in range(self._offset(page) + self.limit, total, self.limit)
-        ]
+        start = self._offset(page)
+        size, got = self.limit, len(page.records)
+        if 0 < got < size and start + got < total:
+            # The server serves fewer than limit= (its own cap) and the total says more
+            # exist: step by what it serves, or every page would skip records.
+            size = got
+        return Plan(
+            range(start + size, total, size),
+            WithParams(page.request, self.offset_param, ((self.limit_param, size),)),
+        )
 
     def next_request(self, page: Page) -> PageRequest | None:
+        if self.last_path is not None and lookup(page.body, self.last_path) is True:
+            return None
         total = as_int(lookup(page.body, self.total_path))
         following = self._offset(page) + self.limit
         if total is not None and following >= total:

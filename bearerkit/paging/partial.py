@@ -11,15 +11,23 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
-from ..errors import BearerkitError
+from ..errors import BearerkitError, PagingInterrupted
 from ..frames import locate_records
 from .detect import describe_more
 from .page import Page, PageRequest, Paginator
 from .resume import ResumeNote, ResumePoint, Run, RunState, shown
 
-__all__ = ["done_reason", "incomplete", "run_info", "warn_if_more_pages", "with_partial"]
+__all__ = [
+    "done_reason",
+    "incomplete",
+    "interrupted",
+    "run_info",
+    "warn_if_more_pages",
+    "with_partial",
+]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -47,7 +55,7 @@ def incomplete(
     max_pages: int | None,
     known_total: int | None,
     *,
-    pending: list[tuple[PageRequest, list[Any] | None]] | None = None,
+    pending: Sequence[tuple[PageRequest, list[Any] | None]] | None = None,
     next_request: PageRequest | None = None,
 ) -> Run:
     """The result of a run stopped by ``max_pages`` or a page cap: marked, warned, resumable."""
@@ -83,7 +91,7 @@ def with_partial(
     err: BearerkitError,
     state: RunState,
     *,
-    pending: list[tuple[PageRequest, list[Any] | None]] | None = None,
+    pending: Sequence[tuple[PageRequest, list[Any] | None]] | None = None,
     next_request: PageRequest | None = None,
 ) -> BearerkitError:
     """Attach ``.partial`` (the records so far, resumable) to ``err`` and return it."""
@@ -93,6 +101,34 @@ def with_partial(
         len(state.records),
         False,
         f"{type(err).__name__} on page {state.pages + 1}",
+        resume=state.point(pending=pending, next_request=next_request),
+    )
+    err.partial = Run(list(state.records), info).frame()
+    return err
+
+
+def interrupted(
+    state: RunState,
+    *,
+    pending: Sequence[tuple[PageRequest, list[Any] | None]] | None = None,
+    next_request: PageRequest | None = None,
+) -> PagingInterrupted:
+    """The :class:`PagingInterrupted` for Ctrl-C during a run: the records so far as ``.partial``.
+
+    Still a ``KeyboardInterrupt``, so a loop around ``paginate`` stops too; its text
+    says where the pages are, and holds no request (a next link may carry a credential).
+    """
+    err = PagingInterrupted(
+        f"paginate stopped by Ctrl-C after {state.pages} pages; their {len(state.records)} "
+        "records are in .partial of this exception, and paginate(..., resume=<it>) fetches "
+        "only the rest (in Jupyter: resume=sys.last_value)."
+    )
+    info = run_info(
+        state.paginator,
+        state.pages,
+        len(state.records),
+        False,
+        f"interrupted (Ctrl-C) after page {state.pages}",
         resume=state.point(pending=pending, next_request=next_request),
     )
     err.partial = Run(list(state.records), info).frame()
@@ -135,6 +171,8 @@ _DONE_WORDS = {
     "next_url": "no next link in the body",
     "link_header": 'no rel="next" in the Link header',
     "last_id": "has_more is false",
+    "graphql": "pageInfo.hasNextPage is false",
+    "json_api": "no next link in the body",
     "page_number": "an empty or last page",
     "offset": "the last offset",
 }

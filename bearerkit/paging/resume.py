@@ -7,15 +7,16 @@ stopped early keeps a :class:`ResumePoint` there (and in ``err.partial``);
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..errors import BearerkitError, PagingError, ResponseFormatError
+from ..errors import BearerkitError, PagingError, PagingInterrupted, ResponseFormatError
 from ..frames import find_records, locate_records, lookup, records_to_frame
 from ..redact import SECRET_BODY_FIELDS, is_secret_param, mask_url
 from .page import GetPage, Page, PageRequest, Paginator
+from .plan import Pending
 
 __all__ = ["ResumeNote", "ResumePoint", "Run", "RunState", "resume_point", "shown"]
 
@@ -38,6 +39,8 @@ class ResumePoint:
             worker already fetched it out of order (so it is not fetched again).
         next_request: for sequential styles, the request to send next.
         limit: pages the API serves at most from the first page (a page cap), or ``None``.
+        label: the run in words (method, the API's URL, parameters; credentials
+            masked), so a ``resume=`` given to another call can say whose it is.
     """
 
     origin: str
@@ -46,9 +49,10 @@ class ResumePoint:
     strict_path: bool
     records: list[Any]
     pages: int
-    pending: tuple[tuple[PageRequest, list[Any] | None], ...] = ()
+    pending: Sequence[tuple[PageRequest, list[Any] | None]] = ()
     next_request: PageRequest | None = None
     limit: int | None = None
+    label: str = ""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ResumePoint:
         return self  # never changed after creation; pandas deep-copies attrs often
@@ -57,7 +61,9 @@ class ResumePoint:
         # A pickled frame (df.to_pickle, joblib) goes to disk: requests that carry a
         # credential (a next link's access_token=, a query api_key) stay behind, and
         # the point is saved as words that say so.
-        requests = [r for r, _ in self.pending] + [self.next_request]
+        # A lazy plan makes every request from one template: a sample of it tells.
+        pending = Pending(self.pending)
+        requests = [*pending.sample(), self.next_request]
         if any(r is not None and _carries_credential(r) for r in requests):
             saved = f"{self!r}, saved without its requests (they carry a credential)"
             return (str, (saved,))
@@ -79,11 +85,13 @@ class Run:
 
     records: list[Any]
     info: dict[str, Any]
+    attrs: dict[str, Any] = field(default_factory=dict)  # more df.attrs (JSON:API "included")
 
     def frame(self) -> Any:
-        """The records as a DataFrame carrying ``attrs["paging"]``."""
+        """The records as a DataFrame carrying ``attrs["paging"]`` (and any ``attrs``)."""
         frame = records_to_frame(self.records)
         frame.attrs["paging"] = self.info
+        frame.attrs.update(self.attrs)
         return frame
 
 
@@ -99,6 +107,13 @@ class RunState:
     pages: int = 0
     limit: int | None = None
     seen: set[str] = field(default_factory=set)
+    # Called with each page's records, in page order, and (sequential styles) the request
+    # for the page after it: how bearerkit.bulk streams pages to disk or to dlt.
+    on_page: Callable[[list[Any], PageRequest | None], None] | None = None
+    # What the first page's records are ("object", "list", "value"): a later page of
+    # another shape is refused, not mixed in (one string page turns a frame into "value").
+    kinds: frozenset[str] | None = None
+    label: str = ""  # the run in words (method, API URL, params) for resume's messages
 
     @classmethod
     def resumed(cls, point: ResumePoint) -> RunState:
@@ -111,16 +126,22 @@ class RunState:
             list(point.records),
             point.pages,
             point.limit,
+            kinds=_kinds(point.records) if point.records else None,
+            label=point.label,
         )
 
-    def add(self, records: list[Any]) -> None:
+    def add(self, records: list[Any], next_request: PageRequest | None = None) -> None:
+        if self.kinds is None and records:
+            self.kinds = _kinds(records)
         self.records.extend(records)
         self.pages += 1
+        if self.on_page is not None:
+            self.on_page(records, next_request)
 
     def point(
         self,
         *,
-        pending: list[tuple[PageRequest, list[Any] | None]] | None = None,
+        pending: Sequence[tuple[PageRequest, list[Any] | None]] | None = None,
         next_request: PageRequest | None = None,
     ) -> ResumePoint | None:
         """Where to continue from, or ``None`` when nothing is left to fetch."""
@@ -133,19 +154,38 @@ class RunState:
             self.strict_path,
             list(self.records),
             self.pages,
-            tuple(pending or ()),
+            Pending(pending or ()),  # lazy plans stay lazy (a billion pages left is a range)
             next_request,
             self.limit,
+            self.label,
         )
 
     def records_of(self, body: Any) -> list[Any]:
-        """A later page's records, at the place the first page had them."""
+        """A later page's records, at the place the first page had them, of the same shape."""
+        records = self._find_records(body)
+        if self.kinds is not None and records:
+            other = _kinds(records) - self.kinds
+            if other:
+                raise PagingError(
+                    f"Page {self.pages + 1} holds records of another shape than the pages "
+                    f"before it ({_KIND_WORDS[min(other)]} where they had "
+                    f"{' and '.join(_KIND_WORDS[k] for k in sorted(self.kinds))}); stopping "
+                    "rather than mix them into one frame. err.partial has the records so far; "
+                    "check the API's answer for that page, or pass record_path= if the records "
+                    "sit elsewhere."
+                )
+        return records
+
+    def _find_records(self, body: Any) -> list[Any]:
         if body is None:  # no JSON at all: not an empty page, and not the end
             raise ResponseFormatError(
                 "A page answered with an empty body, not a page of records; stopping "
                 "rather than leaving its records out. Try again: paginate(..., resume=err) "
                 "fetches only what is missing."
             )
+        own = self.paginator.records(body)  # a style that knows its records (GraphQL)
+        if own is not None:
+            return own
         if self.record_path is None:
             return locate_records(body)[1]
         if self.strict_path:
@@ -173,6 +213,18 @@ class RunState:
             return None, None
         # On a tie the cap wins: more max_pages would not fetch more.
         return min(limits, key=lambda x: (x[0], x[1] != "cap"))
+
+
+_KIND_WORDS = {"object": "objects", "list": "lists", "value": "plain values (text, numbers)"}
+
+
+def _kinds(records: list[Any]) -> frozenset[str]:
+    """The shapes of ``records``: ``object`` (a JSON object), ``list``, ``value``; nulls aside."""
+    return frozenset(
+        "object" if isinstance(r, Mapping) else "list" if isinstance(r, list) else "value"
+        for r in records
+        if r is not None
+    )
 
 
 class ResumeNote(str):
@@ -206,7 +258,8 @@ def resume_point(resume: Any) -> ResumePoint:
     """The :class:`ResumePoint` inside an error, a partial frame, or the point itself."""
     if isinstance(resume, ResumePoint):
         return resume
-    frame = resume.partial if isinstance(resume, BearerkitError) else resume
+    carries = isinstance(resume, (BearerkitError, PagingInterrupted))  # Ctrl-C keeps them too
+    frame = resume.partial if carries else resume
     attrs = getattr(frame, "attrs", None)
     info = attrs.get("paging") if isinstance(attrs, Mapping) else None
     point = info.get("resume") if isinstance(info, Mapping) else None

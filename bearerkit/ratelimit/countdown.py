@@ -46,20 +46,39 @@ def wait_visibly(
     end = clock() + seconds
     label = f"bearerkit: {why}; waiting {math.ceil(seconds)} s, until {clock_time(seconds)}"
     if stream is None and "ipykernel" in sys.modules:
-        _tqdm_countdown(seconds, end, label, clock, sleep)
+        try:
+            _tqdm_countdown(seconds, end, label, clock, sleep)
+        except Exception:  # the countdown is a courtesy: a broken display never fails a request
+            _sleep_until(end, clock, sleep)
         return
     out = stream if stream is not None else sys.stderr
     live = _isatty(out)
-    out.write(label + ("" if live else "\n"))
-    out.flush()
+    shown = _show(out, label + ("" if live else "\n"))
     while (left := end - clock()) > 0:
         sleep(min(1.0, left))
-        if live:
-            out.write(f"\r{label} ({max(0, math.ceil(end - clock()))} s left) ")
-            out.flush()
-    if live:
-        out.write("\n")
-        out.flush()
+        if live and shown:
+            shown = _show(out, f"\r{label} ({max(0, math.ceil(end - clock()))} s left) ")
+    if live and shown:
+        _show(out, "\n")
+
+
+def _show(out: TextIO | None, text: str) -> bool:
+    """Write ``text``; ``False`` when the stream cannot take it (``None``, closed, broken).
+
+    A pythonw process has ``sys.stderr is None``; a daemon may have closed it: the
+    wait still happens, only unseen.
+    """
+    try:
+        out.write(text)  # type: ignore[union-attr]
+        out.flush()  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return False
+    return True
+
+
+def _sleep_until(end: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+    while (left := end - clock()) > 0:
+        sleep(min(1.0, left))
 
 
 def _tqdm_countdown(
@@ -83,8 +102,8 @@ def _tqdm_countdown(
         bar.close()
 
 
-def _isatty(stream: TextIO) -> bool:
+def _isatty(stream: TextIO | None) -> bool:
     try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
+        return bool(stream.isatty())  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
         return False

@@ -163,7 +163,9 @@ def parse_duration(value: str) -> float | None:
     parts = _DURATION_PART.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         return None
-    return sum(float(n) * _UNITS[u] for n, u in parts)
+    seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    # 400 digits and "h" is no duration a server means: ignored, as an unreadable one is.
+    return seconds if math.isfinite(seconds) else None
 
 
 def _number(text: str | None) -> float | None:
@@ -244,6 +246,8 @@ def _structured(headers: Mapping[str, str]) -> Announcement | None:
         if remaining is None:
             continue
         reset = _number(params.get("t") or params.get("reset"))
+        if reset is not None and reset < 0:
+            reset = None  # "t=-3": no reset a server can mean; the other dialects ignore it too
         policy = policies.get(name, {})
         limit = _number(
             params.get("q") or params.get("limit") or policy.get("q") or policy.get("limit")

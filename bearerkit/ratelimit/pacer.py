@@ -12,20 +12,39 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from ..errors import RateLimitError
+from ..errors import PagingError, RateLimitError
 from ..redact import mask_url
 from .budget import AWAIT_ANSWER, Budget
 from .countdown import clock_time, wait_visibly
 from .headers import Announcement, is_refusal, parse_headers
 from .windows import RateLimiter
 
-__all__ = ["DEFAULT_MAX_WAIT", "Pacer"]
+__all__ = ["DEFAULT_MAX_WAIT", "Pacer", "stopped_by"]
 
 DEFAULT_MAX_WAIT = 60.0  # seconds: a notebook cell may wait a minute; longer is reported
 AWAIT_LIMIT = 30.0  # real seconds to wait for answers in flight before assuming them lost
+
+# The event that cancels this thread's waits (a paging worker's, after Ctrl-C).
+_scope = threading.local()
+
+
+@contextmanager
+def stopped_by(event: threading.Event) -> Iterator[None]:
+    """Within this block, a rate-limit wait in this thread ends early when ``event`` is set,
+    and the send it was waiting for is not made (:class:`~bearerkit.errors.PagingError`).
+
+    The paging pool's workers wait under it: after Ctrl-C nothing it queued is sent.
+    """
+    previous = getattr(_scope, "event", None)
+    _scope.event = event
+    try:
+        yield
+    finally:
+        _scope.event = previous
 
 
 class Pacer:
@@ -43,12 +62,15 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall: Callable[[], float] = time.time,
+        idle: Callable[[], bool] | None = None,
     ) -> None:
         if isinstance(max_wait, bool) or not (isinstance(max_wait, (int, float)) and max_wait >= 0):
             raise ValueError(f"max_wait must be 0 or more seconds, not {max_wait!r}")
         self.limiter = limiter
         self.max_wait = float(max_wait)
         self.budget = Budget(clock=clock)
+        # True while nothing real is sent (a replay-only cassette): no wait, nothing counted.
+        self.idle: Callable[[], bool] = idle or (lambda: False)
         self._showing = False  # one countdown at a time, however many threads wait
         self._lock = threading.Lock()
         self.use_clock(clock=clock, sleep=sleep, wall=wall)
@@ -69,6 +91,8 @@ class Pacer:
     # -- before a send ----------------------------------------------------------
     def before_send(self, method: str, url: str) -> None:
         """Wait until a send is allowed, or raise :class:`RateLimitError` if that is beyond ``max_wait``."""
+        if self.idle():
+            return
         if self.limiter is not None:
             delay = self.limiter.reserve(max_delay=self.max_wait)
             if delay is None:
@@ -103,6 +127,8 @@ class Pacer:
         url: str,
     ) -> None:
         """Between a failed attempt and its retry: learn from the answer, back off, take a slot."""
+        if self.idle():
+            return
         if status is None or headers is None:
             self.budget.abandon()
             self._wait(backoff, "retrying after a connection failure")
@@ -115,6 +141,8 @@ class Pacer:
     # -- after an answer -----------------------------------------------------------
     def observe(self, status: int, headers: Mapping[str, str]) -> bool:
         """Learn the budget from an answer; return whether it was a refusal for rate reasons."""
+        if self.idle():
+            return False
         return self._learn(status, headers)[1]
 
     def _learn(self, status: int, headers: Mapping[str, str]) -> tuple[Announcement, bool]:
@@ -125,6 +153,8 @@ class Pacer:
 
     def abandon(self) -> None:
         """The send failed without an answer: give its reservation back."""
+        if self.idle():
+            return
         self.budget.abandon()
 
     # -- helpers ---------------------------------------------------------------
@@ -135,13 +165,25 @@ class Pacer:
             show = not self._showing
             self._showing = True
         if not show:
-            self.sleep(seconds)
+            self._sleep(seconds)
             return
         try:
-            wait_visibly(seconds, why=why, clock=self.clock, sleep=self.sleep)
+            wait_visibly(seconds, why=why, clock=self.clock, sleep=self._sleep)
         finally:
             with self._lock:
                 self._showing = False
+
+    def _sleep(self, seconds: float) -> None:
+        """``self.sleep``, cut short when this thread's wait was cancelled (see :func:`stopped_by`)."""
+        event: threading.Event | None = getattr(_scope, "event", None)
+        if event is None:
+            self.sleep(seconds)
+        elif self.sleep is time.sleep:
+            event.wait(seconds)
+        else:  # an injected clock (tests): its sleep moves time
+            self.sleep(seconds)
+        if event is not None and event.is_set():
+            raise PagingError("The run was stopped (Ctrl-C) while this request waited; not sent.")
 
     def _announced(self, url: str) -> str:
         host = urlsplit(url).netloc.rpartition("@")[2] or "the server"

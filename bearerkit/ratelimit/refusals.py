@@ -54,12 +54,26 @@ def rate_limit_error(
             "so it was ignored"
         )
     if wait is not None:
-        parts.append(
-            f". Try again after {clock_time(wait, now=now)} (in {math.ceil(wait)} s), or "
-            "create the client with a larger max_wait= (seconds)."
-        )
+        parts.append(f". Try again after {clock_time(wait, now=now)} (in {math.ceil(wait)} s)")
     else:
-        parts.append(
-            ". Wait a little and try again, or create the client with a lower rate_limit=."
-        )
+        parts.append(". Wait a little and try again")
+    parts.append(_advice(retries, done, wait))
     return RateLimitError("".join(parts), retry_after=wait, **fields)
+
+
+def _advice(retries: int, done: int, wait: float | None) -> str:
+    """What would have avoided this refusal, from why it was not retried away."""
+    if retries <= 0:
+        # max_wait= only bounds the waits of retries; with none, it changes nothing.
+        return (
+            ", or create the client with retries=3 (it has retries=0) so it waits the "
+            "announced time and sends again by itself."
+        )
+    if done >= retries:
+        return (
+            f", or create the client with a lower rate_limit= so it stays under the limit "
+            f"(or more than retries={retries})."
+        )
+    if wait is not None and wait > 0:
+        return ", or create the client with a larger max_wait= (seconds)."
+    return ", or create the client with a lower rate_limit=."

@@ -12,10 +12,15 @@ delays) and a rate limit. Its paths, under ``root_url`` (``http://127.0.0.1:PORT
                        (``sb.styles_url``): styles.py, dataset.py
 ``/ratelimit/...``     ``/{dialect}/{limit}/{window}/items``: budgets announced in six
                        rate-limit dialects (``sb.ratelimit_url``): dialects.py
-``/oauth/token``       OAuth 2.0 client credentials (``sb.token_url``): oauth.py
+``/oauth/token``       OAuth 2.0 client credentials (``sb.token_url``): oauth.py, and the
+                       device, authorization-code and refresh grants: userauth.py
+``/oauth/device...``   sign in as a user: device flow (``sb.device_authorization_url``,
+``/oauth/authorize``   ``sb.verification_url``), browser flow with PKCE
+                       (``sb.authorize_url``): userauth.py, userpages.py, userknobs.py
+``/user/...``          the signed-in user's API (``sb.user_api_url``), RFC 6750 challenges
 =====================  ==============================================================
 
-Every path but ``/oauth/token`` wants ``Authorization: Bearer <sb.token>`` (or a
+Every path but ``/oauth/...`` and ``/user`` wants ``Authorization: Bearer <sb.token>`` (or a
 token ``/oauth/token`` issued) and answers 401 in TMDB's words without it.
 
 Importing this package is cheap: its data files are read on the first start().

@@ -4,7 +4,8 @@
 in this order: a queued fault is used up (faults come before the rate limit
 and the bearer check, so they can stand in for network trouble), the rate
 limit is checked, the latency (plus any queued extra delay) is waited out, and
-then ``/oauth/token`` answers, or, after the bearer check, the TMDB v3 routes
+then ``/oauth/token`` answers, or the user sign-in pages and ``/user``
+(userauth.py, which checks its own tokens), or, after the bearer check, the TMDB v3 routes
 (``/3``), TMDB's v4 lists (``/4``), the paging styles (``/styles``) or the
 rate-limit dialects (``/ratelimit``).
 """
@@ -43,6 +44,8 @@ from bearerkit.sandbox.messages import (
 from bearerkit.sandbox.oauth import TOKEN_PATH, OAuthClient, token_endpoint
 from bearerkit.sandbox.ratelimit import TokenBucket, check_rate
 from bearerkit.sandbox.routes import TmdbApi
+from bearerkit.sandbox.userauth import UserAuth
+from bearerkit.sandbox.userknobs import UserLogins
 
 log = logging.getLogger("bearerkit.sandbox")
 
@@ -74,7 +77,7 @@ def _seconds(name: str, value: float) -> float:
     return float(value)
 
 
-class SandboxApp:
+class SandboxApp(UserLogins):
     """Everything a sandbox does per request; ``Sandbox`` adds the server around it."""
 
     def __init__(
@@ -92,6 +95,9 @@ class SandboxApp:
         self._bucket: TokenBucket | None = None
         self.rate_limit = rate_limit
         self._issued = IssuedTokens()
+        self._userauth = UserAuth(
+            clock=clock, token_ttl=lambda: self._token_ttl, issuer=lambda: self.root_url
+        )
         self._faults = FaultQueue()
         self._api = TmdbApi()
         self._lists = ListStore()
@@ -123,6 +129,7 @@ class SandboxApp:
     def revoke_tokens(self) -> None:
         """Invalidate every token issued by ``/oauth/token`` (the sandbox token stays valid)."""
         self._issued.revoke_all()
+        self._userauth.revoke_all()
 
     # --- knobs ---------------------------------------------------------------
 
@@ -251,7 +258,10 @@ class SandboxApp:
     def _answer(self, request: Request) -> Reply:
         if request.path == TOKEN_PATH:
             client = OAuthClient(self._client_id, self._client_secret, self._token_ttl)
-            return token_endpoint(request, client, self._issued)
+            return token_endpoint(request, client, self._issued, self._userauth)
+        signing_in = self._userauth.handle(request)
+        if signing_in is not None:
+            return signing_in
         area = _area(request.path)
         if area is None:
             return tmdb_error(NOT_FOUND)
@@ -272,7 +282,11 @@ class SandboxApp:
         credential = credential.strip()
         if scheme.lower() != "bearer" or not credential:
             return None
-        if same_secret(credential, self._token) or self._issued.is_valid(credential):
+        if (
+            same_secret(credential, self._token)
+            or self._issued.is_valid(credential)
+            or self._userauth.is_valid(credential)
+        ):
             return credential
         return None
 

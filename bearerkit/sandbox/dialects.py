@@ -1,14 +1,16 @@
 """Rate limits announced the way real APIs announce them, under ``/ratelimit``.
 
-``GET /ratelimit/{dialect}/{limit}/{window}/items?page=N`` answers a page of the
-57-record dataset in TMDB's envelope (``{"page", "results", "total_pages",
-"total_results"}``, 10 a page) within a fixed-window budget of ``limit``
+``GET /ratelimit/{dialect}/{limit}/{window}/items?page=N&per_page=M`` answers a page
+of the 57-record dataset in TMDB's envelope (``{"page", "results", "total_pages",
+"total_results"}``, 10 a page unless ``per_page`` says, at most 100) within a fixed-window budget of ``limit``
 requests per ``window`` seconds. A window opens with the first request after
 the previous one closed; budgets are kept per dialect, limit, window and bearer
 token. Refused requests do not use up the budget.
 
 - ``github``: ``X-RateLimit-Limit``, ``-Remaining``, ``-Used``, ``-Reset`` (epoch
-  seconds) and ``X-RateLimit-Resource: core``; refuses with 403.
+  seconds) and ``X-RateLimit-Resource: core``; refuses with 403. Answers carry an
+  ``ETag``; a request whose ``If-None-Match`` still matches gets a 304 that, as on
+  GitHub, does not count against the budget.
 - ``github429``: the same; refuses with 429.
 - ``ietf``: ``RateLimit-Limit``, ``-Remaining``, ``-Reset`` (seconds from now);
   refuses with 429 and ``Retry-After``.
@@ -32,11 +34,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bearerkit.sandbox import listing
-from bearerkit.sandbox.dataset import DEFAULT_PAGE_SIZE, BadRequest, integer, message_error, records
+from bearerkit.sandbox.dataset import BadRequest, integer, message_error, page_size, records
 from bearerkit.sandbox.messages import Reply, Request, json_reply
+from bearerkit.sandbox.styles import etag_of, not_modified
 
 RATELIMIT_PATH = "/ratelimit"
 DIALECTS = ("github", "github429", "ietf", "ietf-structured", "openai", "retry-after")
+ETAG_DIALECTS = ("github", "github429")  # GitHub's answers carry ETags; its 304s are free
 MAX_LIMIT = 1_000_000
 MAX_WINDOW = 86_400.0 * 366  # seconds: a year is plenty for "2000/day" style tests
 # Windows kept before closed ones are dropped (bounds memory in a long benchmark).
@@ -127,19 +131,33 @@ class RateLimits:
             return message_error("window must be a positive number of seconds")
         try:
             page = integer(request.query, "page", default=1, minimum=1)
+            size = page_size(request.query, "per_page")
         except BadRequest as bad:
             return bad.reply
         # Keyed by a digest: the sandbox keeps no bearer token it did not issue itself.
         who = hashlib.sha256(credential.encode("utf-8")).hexdigest()
-        budget = self.take((dialect, int(raw_limit), float(raw_window), who))
+        key = (dialect, int(raw_limit), float(raw_window), who)
+        if dialect in ETAG_DIALECTS:
+            fresh = json_reply(200, listing.page_of(records(), page, size=size))
+            etag = etag_of(fresh.body)
+            if not_modified(request, etag):  # GitHub: a 304 costs nothing
+                headers = (*announce(dialect, self.take(key, count=False)), ("ETag", etag))
+                return Reply(304, b"", fresh.content_type, headers)
+        budget = self.take(key)
         headers = announce(dialect, budget)
         if budget.allowed:
-            body = listing.page_of(records(), page, size=DEFAULT_PAGE_SIZE)
-            return json_reply(200, body, headers=headers)
+            body = listing.page_of(records(), page, size=size)
+            reply = json_reply(200, body, headers=headers)
+            if dialect in ETAG_DIALECTS:
+                reply = Reply(200, reply.body, reply.content_type, (*headers, ("ETag", etag)))
+            return reply
         return refuse(dialect, budget, headers)
 
-    def take(self, key: tuple[str, int, float, str]) -> Budget:
-        """Count one request against the window for ``key`` (dialect, limit, window, caller)."""
+    def take(self, key: tuple[str, int, float, str], *, count: bool = True) -> Budget:
+        """Count one request against the window for ``key`` (dialect, limit, window, caller).
+
+        ``count=False`` only reads where the window stands (a 304 that costs nothing).
+        """
         _, limit, length, _ = key
         with self._lock:
             now = self._clock()
@@ -149,7 +167,9 @@ class RateLimits:
                     self._prune(now)
                 current = self._windows[key] = _Window(now)
             allowed = current.used < limit
-            if allowed:
+            if not count:
+                pass
+            elif allowed:
                 current.used += 1
             else:
                 self._refusals += 1

@@ -38,8 +38,11 @@ class Sandbox(SandboxApp):
         v4_url: TMDB's v4 lists, ``root_url + "/4"``.
         styles_url: the paging styles, ``root_url + "/styles"``.
         ratelimit_url: the rate-limit dialects, ``root_url + "/ratelimit"``.
-        token_url: the OAuth client-credentials endpoint.
+        token_url: the OAuth token endpoint (client credentials, and the sign-in grants).
         token, client_id, client_secret: the credentials it accepts.
+        device_authorization_url, verification_url, authorize_url, user_api_url,
+        login_client_id, login_client_secret: signing in as its user (userknobs.py),
+        with :meth:`approve`, :meth:`deny` and :meth:`consent` to play the user.
         latency, rate_limit, token_ttl: settable at any time.
         ratelimit_refusals: how many ``/ratelimit`` requests were refused so far.
 
@@ -150,7 +153,8 @@ def start(
         token: the bearer token to accept; by default a new JWT-shaped one.
         latency: seconds added before every response.
         rate_limit: requests per second before 429s, or None for no limit.
-        clock: monotonic seconds for the ``/ratelimit`` windows (tests inject a fake).
+        clock: monotonic seconds for the ``/ratelimit`` windows and every sign-in
+            expiry and polling gap (tests inject a fake).
 
     Returns:
         The running :class:`Sandbox`; stop it with ``.stop()`` or a ``with`` block.
@@ -188,6 +192,9 @@ def serve_forever_cli(
         f"  OAuth token URL: {sandbox.token_url}\n"
         f"  client_id:       {sandbox.client_id}\n"
         f"  client_secret:   {sandbox.client_secret}\n"
+        f"  Sign in as user: {sandbox.device_authorization_url} (device),\n"
+        f"                   {sandbox.authorize_url} (browser), client_id "
+        f"{sandbox.login_client_id}\n"
         "Try it:\n"
         f'  curl -H "Authorization: Bearer {sandbox.token}" {sandbox.url}/genre/movie/list',
         flush=True,

@@ -17,6 +17,8 @@ What it catches:
       (``secret_``, ``ntn_``).
     * ``bearer``: ``Bearer <value>`` where the value is at least 20 characters
       of the RFC 6750 token alphabet and not a placeholder or a name.
+    * ``bearerkit_login``: the access and refresh tokens in a sign-in token store
+      file (``bearerkit.oauth.store``), which belongs in your per-user data folder.
     * ``tmdb_v3_key``: 32 hex characters right after a key-like name
       (``api_key=``, ``apikey:``, ``"tmdb_key": "``, ``TMDB_API_KEY=`` ...).
     * ``env_value``: the literal value of any secret-looking variable in your local

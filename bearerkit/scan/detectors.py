@@ -47,6 +47,10 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[nrtbf])")
 _NEWLINE = re.compile(r"\n")
 _MIN_BEARER = 20
+# A sign-in token store file (bearerkit.oauth.store.MARKER is its first key), copied
+# somewhere it should not be: its tokens are opaque, so the marker says what they are.
+_LOGIN_STORE_MARKER = '"bearerkit_login"'
+_LOGIN_STORE_TOKEN = re.compile(r'"(?:access_token|refresh_token)":[ \t]*"([^"\\]{8,})"')
 _MIN_ENV_VALUE = 8
 
 # Words that make a .env name secret-looking, matched against whole parts of the name
@@ -153,6 +157,11 @@ class Detector:
     def _hits(self, text: str) -> list[Hit]:
         plain = _ESCAPE.sub(lambda m: " " * len(m.group()), text) if "\\" in text else text
         hits = [*self._env_hits(text), *_shape_hits(plain), *_bearer_hits(plain)]
+        if _LOGIN_STORE_MARKER in text:
+            hits += [
+                Hit("bearerkit_login", m.group(1), m.start(1), m.end(1))
+                for m in _LOGIN_STORE_TOKEN.finditer(text)
+            ]
         # Surest first; a hit overlapping one already chosen is dropped. The chosen spans
         # do not overlap, so a sorted list and its two neighbours answer in log time.
         starts: list[int] = []

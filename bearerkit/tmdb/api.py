@@ -195,6 +195,56 @@ class TMDB:
         records = self._discover_records(kind, pages, year, progress, filters)
         return self.records_frame(records, kind, language=filters.get("language"))
 
+    def details(
+        self,
+        kind: Kind = "movie",
+        ids: Any = (),
+        *,
+        append_to_response: str | Sequence[str] | None = None,
+        language: str | None = None,
+        errors: str = "raise",
+        workers: int = 4,
+        progress: bool | None = None,
+        resume: Any = None,
+        to: Any = None,
+        collect: bool = True,
+    ) -> pd.DataFrame:
+        """Details of many movies (or TV shows) at once: one row per id, in the order of ``ids``.
+
+        ``GET /movie/{id}`` for each id through :meth:`~bearerkit.Client.get_each`
+        (concurrent, within the rate limit, duplicates fetched once). ``ids`` is a list,
+        a Series, or a frame with an ``id`` column (what :meth:`discover` returns);
+        ``append_to_response`` adds TMDB's sub-requests (``"credits,keywords"`` or a
+        list) to each answer. ``errors="skip"`` leaves out ids TMDB no longer has (404),
+        listed in ``attrs["each"]["failed"]``; ``to=``/``resume=`` stream to a folder.
+
+        >>> tmdb.details("movie", movies, append_to_response="credits", errors="skip")  # doctest: +SKIP
+        """
+        kind = check_kind(kind)
+        if isinstance(ids, pd.DataFrame):
+            if "id" not in ids.columns:
+                raise ValueError("details() takes ids, or a DataFrame with an 'id' column")
+            ids = ids["id"]
+        values = pd.Series(list(ids), name="id", dtype=object)
+        extra = append_to_response
+        if extra is not None and not isinstance(extra, str):
+            extra = ",".join(extra)
+        params = {"append_to_response": extra or None, "language": language}
+        frame = self.client.get_each(
+            f"{kind}/{{}}",
+            values,
+            params={k: v for k, v in params.items() if v is not None} or None,
+            workers=workers,
+            progress=progress,
+            errors=errors,
+            resume=resume,
+            to=to,
+            collect=collect,
+        )
+        if isinstance(frame, pd.DataFrame) and not frame.empty:
+            typed(frame, dates=[KINDS[kind].date])
+        return frame
+
     def records_frame(
         self, records: list[dict[str, Any]], kind: Kind = "movie", *, language: str | None = None
     ) -> pd.DataFrame:

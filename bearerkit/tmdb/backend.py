@@ -1,12 +1,15 @@
 """Choosing the backend: the real TMDB with a token, the embedded sandbox without.
 
-:func:`connect` says in one line on stderr when it falls back to the sandbox and
-why (no token, or the ``.env.example`` placeholder still in place), never
-mentioning anything a reader did not set.
+:func:`connect` says in one line when it falls back to the sandbox and why (no
+token, or the ``.env.example`` placeholder still in place), never mentioning
+anything a reader did not set. The line is information, not an error: in a
+terminal it goes to stderr; in Jupyter it is shown as a plain grey line under the
+cell rather than in the red-tinted stderr box.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import sys
 import threading
@@ -63,7 +66,9 @@ def connect(
         quiet: do not print the one-line sandbox notice.
 
     Raises:
-        TokenError: ``backend="tmdb"`` without a token, or a malformed token.
+        TokenError: ``backend="tmdb"`` without a token, a malformed token, or TMDB's
+            v3 API Key (32 hex characters) where the API Read Access Token belongs
+            (``reason="v3_key"``: said before anything is sent, not after a 401).
         ValueError: an unknown backend.
 
     >>> tmdb = connect()                     # doctest: +SKIP
@@ -93,8 +98,27 @@ def connect(
         else:
             lead, tail = f"bearerkit: no {TOKEN_VARIABLE} found, using", TOKEN_HELP
         return _sandbox_connection(lead, tail, language, options, quiet)
-    client = Client(url or TMDB_API, found, **options)
+    url = url or TMDB_API
+    if url.rstrip("/") == TMDB_API:
+        _refuse_v3_key(found, env_file)
+    client = Client(url, found, **options)
     return TMDB(client, language=language)
+
+
+def _refuse_v3_key(token: Token | str | None, env_file: str | os.PathLike[str] | None) -> None:
+    """TMDB's v3 API Key sent as a bearer token is a 401: say which credential to copy instead."""
+    if token is None:
+        return
+    parsed = token if isinstance(token, Token) else Token.parse(token, source="the token argument")
+    if parsed.kind != "v3_key":
+        return
+    raise TokenError(
+        f"{parsed.source} is 32 hex characters: this is the v3 API Key, not the Read Access "
+        "Token. bearerkit sends a bearer token, so copy the 'API Read Access Token' (a long "
+        "string starting with 'eyJ') from https://www.themoviedb.org/settings/api into "
+        f"{TOKEN_VARIABLE}.",
+        reason="v3_key",
+    )
 
 
 def _backend(backend: str, env_file: str | os.PathLike[str] | None) -> str:
@@ -118,8 +142,33 @@ def _sandbox_connection(
     sb = _default_sandbox()
     if not quiet:
         notice = f"{lead} the embedded TMDB sandbox at {sb.url} (offline, sample data). {tail}"
-        print(notice.rstrip(), file=sys.stderr)
+        show_notice(notice.rstrip())
     return TMDB(Client(sb.url, sb.token, **options), language=language, sandbox=sb)
+
+
+def show_notice(text: str) -> None:
+    """Show an informational line: plain text under the cell in Jupyter, one stderr line elsewhere.
+
+    Jupyter paints everything written to stderr as a warning; a notice that all is
+    well (the sandbox answers) belongs with ordinary output.
+
+    >>> show_notice("bearerkit: using the embedded TMDB sandbox")  # doctest: +SKIP
+    """
+    if not _in_jupyter():
+        print(text, file=sys.stderr)
+        return
+    from IPython.display import display
+
+    style = "font-size: 0.9em; color: var(--jp-ui-font-color2, #616161); padding: 2px 0"
+    markup = f'<div class="bk-notice" style="{style}">{html.escape(text)}</div>'
+    display({"text/plain": text, "text/html": markup}, raw=True)
+
+
+def _in_jupyter() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython is loaded there already: no import)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def _setting(name: str, env_file: str | os.PathLike[str] | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Notebook widgets (ipywidgets 8): a genre explorer, a paste-a-token box, an API explorer.
+"""Notebook widgets (ipywidgets 8): a genre explorer, a paste-a-token box, an API explorer,
+and the sign-in box that ``DeviceLogin``/``BrowserLogin`` show.
 
 Loaded lazily as ``bk.widgets`` so ``import bearerkit`` stays light; matplotlib is
 imported only when a chart is drawn. Every part of a widget carries a CSS class
@@ -15,8 +16,19 @@ widget's red error line instead, and the widget stays usable.
 
 from __future__ import annotations
 
+from ..errors import BearerkitError
+
+try:
+    import ipywidgets  # noqa: F401  (a plain `pip install bearerkit` has none: say which extra)
+except ModuleNotFoundError:
+    raise BearerkitError(
+        "bearerkit.widgets needs ipywidgets, which the notebook extra installs: "
+        'pip install "bearerkit[notebook]" (then restart the kernel).'
+    ) from None
+
 from .api_explorer import ApiExplorer
 from .genre_explorer import GenreExplorer
+from .login_box import LoginBox
 from .token_box import TokenBox
 
-__all__ = ["ApiExplorer", "GenreExplorer", "TokenBox"]
+__all__ = ["ApiExplorer", "GenreExplorer", "LoginBox", "TokenBox"]

@@ -1,9 +1,13 @@
 """``ApiExplorer``: try any bearer API from a notebook, and take the code with you.
 
 A path, parameters, a method and an "all pages" switch; Fetch shows the answer as
-a table, a status line, any error in red, and the plain bearerkit code that gives
-the same DataFrame. The code loads the token by its variable name with
-``load_token``; the token itself never appears in it.
+a table (identifying columns first, long text cut short on screen only, columns to
+pick), a status line, any error in red, and the plain bearerkit code that gives the
+same DataFrame. Each fetch starts from an empty view, so a table is never shown
+under a request that did not make it. A multi-page fetch started with the button
+runs in the background: the status line counts pages and rows, and Stop keeps what
+arrived. The code names the token by its variable (or starts the sandbox it ran
+against); the token itself never appears in it.
 """
 
 from __future__ import annotations
@@ -11,22 +15,28 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import ipywidgets as widgets
 import pandas as pd
 import requests
 
-from ..frames import to_frame
-from ..redact import SECRET_BODY_FIELDS, is_secret_param
-from .parts import SEPARATOR, FetchParts, describe, show
+from ..errors import BearerkitError, ResponseFormatError
+from ..frames import locate_records, to_frame
+from ..paging import Page, PageRequest
+from ..paging.detect import describe_more
+from ..paging.fetch import paginate as run_paging
+from ..redact import SECRET_BODY_FIELDS, contains_secret, is_secret_param, scrub
+from ..secrets import secrets_of
+from .parts import SEPARATOR, FetchParts, describe, display_frame, show
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -35,9 +45,25 @@ __all__ = ["METHODS", "ApiExplorer"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # their parameters travel as a JSON body
+PAGING_METHODS = ("GET", "POST")  # POST: APIs that page a query (Notion's database query)
 NOTE_STYLE = "color: #8a5a00; white-space: pre-wrap; margin: 0.25em 0"  # amber: a warning
 DEFAULT_TOKEN_NAME = "API_TOKEN"  # for a client whose token did not come from a named variable
+PROGRESS_EVERY = 0.1  # seconds between progress updates of the status line (the first at once)
 _VARIABLE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*) in ")  # Token.source: "TMDB_TOKEN in .env"
+# The embedded sandbox's mounts (bearerkit.sandbox.server) and the Sandbox attribute for each.
+_SANDBOX_MOUNTS = {
+    "/3": "url",
+    "/4": "v4_url",
+    "/styles": "styles_url",
+    "/ratelimit": "ratelimit_url",
+    "": "root_url",
+}
+_SANDBOX_THREAD = "bearerkit-sandbox-{port}"  # the name Sandbox gives its server thread
+_LOOPBACK = ("127.0.0.1", "localhost")
+
+
+class _FetchStopped(BearerkitError):
+    """Raised inside a paging run when Stop was pressed: no further page is sent."""
 
 
 @dataclass(frozen=True)
@@ -49,39 +75,69 @@ class _Call:
     params: dict[str, Any]
     all_pages: bool
 
-    def run(self, client: Client) -> pd.DataFrame:
-        """The DataFrame, computed exactly as :meth:`code` writes it."""
-        if self.method in BODY_METHODS:
-            return to_frame(client.request(self.method, self.path, json=self.params or None))
-        if self.all_pages:
-            return client.paginate(self.path, self.params or None, progress=False)
-        if self.method == "GET":
-            return client.get_df(self.path, self.params or None)
-        return to_frame(client.request(self.method, self.path, params=self.params or None))
+    @property
+    def body(self) -> bool:
+        return self.method in BODY_METHODS
 
-    def code(self, base_url: str, token_name: str | None) -> str:
-        """Plain bearerkit code that gives the same DataFrame as :meth:`run`."""
-        body = self.method in BODY_METHODS
-        via_request = body or not (self.all_pages or self.method == "GET")  # as run() decides
-        if via_request:
-            keyword = f", {'json' if body else 'params'}={self.params!r}" if self.params else ""
-            call = f"to_frame(api.request({self.method!r}, {self.path!r}{keyword}))"
-        else:
-            args = f"{self.path!r}, {self.params!r}" if self.params else repr(self.path)
-            call = (
-                f"api.paginate({args}, progress=False)" if self.all_pages else f"api.get_df({args})"
+    def request(self) -> PageRequest:
+        """The first (or only) request: parameters in the query, or the JSON body."""
+        if self.body:
+            return PageRequest(self.method, self.path, None, self.params or None)
+        return PageRequest(self.method, self.path, self.params or None)
+
+    def run(
+        self,
+        client: Client,
+        *,
+        stop: threading.Event | None = None,
+        on_page: Callable[[list[Any], PageRequest | None], None] | None = None,
+    ) -> tuple[pd.DataFrame, str | None]:
+        """The DataFrame, computed exactly as :meth:`code` writes it, and "more pages" news.
+
+        The second value says why a single response is one page of several (``None``
+        when it is the whole answer, or for all pages). ``stop`` set: no further
+        page is sent, and :class:`_FetchStopped` carries the pages so far (``.partial``).
+        """
+        get_page: Callable[[PageRequest], Page] = client._get_page
+
+        def checked(request: PageRequest) -> Page:
+            if stop is not None and stop.is_set():
+                raise _FetchStopped("Stopped: no further page was sent.")
+            return get_page(request)
+
+        if self.all_pages:
+            run = run_paging(
+                checked,
+                self.request(),
+                base_url=client.base_url,
+                page_cap=client.page_cap,
+                progress=False,
+                on_page=on_page,
             )
-        lines = ["import bearerkit as bk"]
-        if via_request:
-            lines.append("from bearerkit.frames import to_frame")
-        lines.append("")
-        if token_name is not None:
-            lines.append(f"token = bk.load_token({token_name!r})  # from the environment or .env")
-            lines.append(f"with bk.Client({base_url!r}, token) as api:")
-        else:
-            lines.append(f"with bk.Client({base_url!r}) as api:")
-        lines.append(f"    df = {call}")
-        return "\n".join(lines) + "\n"
+            return run.frame(), None
+        page = checked(self.request())
+        if page.body is None and self.method == "GET":  # as get_df says it
+            raise ResponseFormatError(
+                f"GET {self.path} answered with an empty body, not the JSON records a "
+                "DataFrame needs. Check the path; use get() for endpoints that answer nothing."
+            )
+        return to_frame(page.body), _more_pages(page)
+
+    def call_text(self) -> tuple[str, bool]:
+        """The line that makes ``df`` (with ``api``), and whether it needs ``to_frame``."""
+        params = f", {self.params!r}" if self.params else ""
+        if self.all_pages:
+            if self.body:
+                body = f", json={self.params!r}" if self.params else ""
+                return (
+                    f"api.paginate({self.path!r}, method={self.method!r}{body}, progress=False)",
+                    False,
+                )
+            return f"api.paginate({self.path!r}{params}, progress=False)", False
+        if self.method == "GET":
+            return f"api.get_df({self.path!r}{params})", False
+        keyword = f", {'json' if self.body else 'params'}={self.params!r}" if self.params else ""
+        return f"to_frame(api.request({self.method!r}, {self.path!r}{keyword}))", True
 
 
 @dataclass
@@ -94,6 +150,15 @@ class _Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)  # paginate's threads report too
 
 
+@dataclass
+class _Progress:
+    """Pages and rows of a paging run so far, for the status line while it runs."""
+
+    pages: int = 0
+    rows: int = 0
+    shown_at: float = 0.0
+
+
 class ApiExplorer(FetchParts, widgets.VBox):
     """Explore any bearer API: path, parameters, method, all pages; table, status, code.
 
@@ -101,10 +166,19 @@ class ApiExplorer(FetchParts, widgets.VBox):
     ``explorer.path.value``, ``explorer.params.value`` (``key=value&...`` or a JSON
     object), ``explorer.method.value`` and ``explorer.all_pages.value``, call
     :meth:`fetch`, and read :attr:`frame`, :attr:`status`, :attr:`error` and
-    :attr:`code` (and :attr:`note`: bearerkit's warnings, such as "one page of
-    several"). For GET and DELETE the parameters go into the query string; for
-    POST, PUT and PATCH they are the JSON body. "All pages" uses
-    :meth:`Client.paginate <bearerkit.Client.paginate>`.
+    :attr:`code` (and :attr:`note`: "one page of several", a stop, a page cap).
+    For GET and DELETE the parameters go into the query string; for POST, PUT and
+    PATCH they are the JSON body. "All pages" uses
+    :meth:`Client.paginate <bearerkit.Client.paginate>` (with GET, or POST for APIs
+    that page a query).
+
+    Every fetch clears the previous table first: after a failure no table is shown
+    and :attr:`frame` is ``None``. The Fetch button runs the fetch in the background,
+    so the status line counts pages and rows as they come and **Stop** (or
+    :meth:`stop`) ends a multi-page fetch keeping the pages that arrived (the frame
+    is then marked incomplete). :meth:`fetch` itself runs to the end before it
+    returns. The table shows ``id`` and a title or name column first and cuts long
+    text short (the frame keeps it whole); **Columns** picks what is shown.
 
     Args:
         client: the :class:`~bearerkit.Client` to send with (its token, rate limit, cache).
@@ -144,6 +218,9 @@ class ApiExplorer(FetchParts, widgets.VBox):
         self.frame: pd.DataFrame | None = None
         self._note = ""
         self._last: _Call | None = None
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._picking = False  # the column picker is being refilled: no redraw
 
         if not isinstance(params, str):
             params = json.dumps(dict(params), ensure_ascii=False) if params else ""
@@ -164,8 +241,18 @@ class ApiExplorer(FetchParts, widgets.VBox):
         )
         self.all_pages = widgets.Checkbox(value=all_pages, description="All pages", indent=False)
         self._make_fetch_parts(f"{client.base_url}: enter a path and press Fetch.")
+        self.stop_button = widgets.Button(
+            description="Stop", icon="stop", disabled=True, tooltip="Stop after the pages so far"
+        )
+        self.stop_button.on_click(lambda _button: self.stop())
         self._note_line = widgets.HTML(value="")
         self.table = widgets.Output()
+        self.columns = widgets.SelectMultiple(
+            options=[], rows=8, description="Shown", layout=widgets.Layout(width="28em")
+        )
+        self.columns.observe(lambda _change: self._show_table(), names="value")
+        self.columns_panel = widgets.Accordion(children=[self.columns], titles=("Columns",))
+        self.columns_panel.selected_index = None
         self._code_view = widgets.HTML(value=_code_html(self.code))
         self.code_panel = widgets.Accordion(children=[self._code_view], titles=("Code",))
         self.code_panel.selected_index = None  # folded: the code is shown on demand
@@ -174,19 +261,22 @@ class ApiExplorer(FetchParts, widgets.VBox):
             (self.params, "bk-params"),
             (self.method, "bk-method"),
             (self.all_pages, "bk-all-pages"),
+            (self.stop_button, "bk-stop"),
             (self._note_line, "bk-note"),
             (self.table, "bk-table"),
+            (self.columns_panel, "bk-columns"),
             (self.code_panel, "bk-code"),
         ):
             part.add_class(css)
         super().__init__(
             children=[
                 widgets.HBox([self.method, self.path]),
-                widgets.HBox([self.params, self.all_pages, self.button]),
+                widgets.HBox([self.params, self.all_pages, self.button, self.stop_button]),
                 self._status,
                 self._error_line,
                 self._note_line,
                 self.table,
+                self.columns_panel,
                 self.code_panel,
             ]
         )
@@ -196,65 +286,160 @@ class ApiExplorer(FetchParts, widgets.VBox):
 
     @property
     def note(self) -> str:
-        """Warnings from the last fetch (e.g. "one page of several"), or ``""``."""
+        """News from the last fetch (one page of several, stopped, a page cap), or ``""``."""
         return self._note
 
     @property
     def code(self) -> str:
-        """Plain bearerkit code that reproduces the table (``df``); never contains the token.
+        """Plain bearerkit code that reproduces the table (``df``); never holds a credential.
 
-        The last successful fetch's request, or before any the request in the fields.
+        The last successful fetch's request, or (before any, and after a failure)
+        the request in the fields. It runs as printed in a fresh kernel: against
+        the sandbox it starts one (``bk.sandbox.start()``, or ``bk.tmdb.connect()``
+        for the sandbox ``connect()`` chose); otherwise it loads the token by name.
         """
         try:
             call = self._last or self._call()
         except ValueError:
             call = _Call(self.method.value, self.path.value.strip(), {}, self.all_pages.value)
-        return call.code(self.client.base_url, self._code_token_name())
+        code = _code(call, self.client.base_url, self._code_token_name())
+        return scrub(code, self._secrets())  # a refused call's path may hold the token
 
     def fetch(self) -> None:
-        """Send the request in the fields and show the result (synchronous; Fetch calls it).
+        """Send the request in the fields and show the result; returns when it is done.
 
-        On failure the message goes to :attr:`error` (and the red line) and the
-        previous table stays.
+        The previous table is cleared first. On failure the message goes to
+        :attr:`error` (and the red line) and no table is shown. The Fetch button
+        calls this in a background thread (see :meth:`stop` and :meth:`wait`).
         """
         started = time.perf_counter()
-        self._set_error("")
-        self._set_note("")
+        self._stop.clear()
+        self._clear_view()
         self._status.value = "Fetching…"
         self.button.disabled = True
         tally = _Tally()
+        progress = _Progress()
+        stopped: _FetchStopped | None = None
         try:
             call = self._call()
+            self.stop_button.disabled = not call.all_pages
             with (
                 _counting(self.client.session, tally),
                 warnings.catch_warnings(record=True) as seen,
             ):
                 warnings.simplefilter("always")
-                frame = call.run(self.client)
+                try:
+                    frame, more = call.run(
+                        self.client,
+                        stop=self._stop,
+                        on_page=lambda records, _next: self._progressed(progress, records),
+                    )
+                except _FetchStopped as exc:
+                    if exc.partial is None:
+                        raise
+                    stopped, frame, more = exc, exc.partial, None
         except Exception as exc:  # shown in the widget: a callback has no caller to raise to
             self._set_error(describe(exc))
             status = getattr(exc, "status_code", None) or tally.status
             parts = [f"{self.method.value} {self.path.value.strip()}", "failed"]
             self._status.value = SEPARATOR.join(parts + ([str(status)] if status else []))
+            self._code_view.value = _code_html(self.code)
             return
         finally:
             self.button.disabled = False
+            self.stop_button.disabled = True
         self.frame, self._last = frame, call
-        # bearerkit's warnings (one page of several, a page cap) are part of the answer.
-        self._set_note(" ".join(str(w.message) for w in seen))
-        show(self.table, frame)
+        notes = [str(w.message) for w in seen]
+        if more is not None:
+            notes.insert(
+                0,
+                f"This is one page of several ({more}): {len(frame)} rows. Tick All pages "
+                "to fetch every page (client.paginate).",
+            )
+        if stopped is not None:
+            info = frame.attrs.get("paging", {})
+            notes.insert(
+                0,
+                f"Stopped after {info.get('pages', '?')} pages: the {len(frame)} rows that "
+                "arrived are kept, and the frame is marked incomplete (frame.attrs['paging']). "
+                "Fetch again for every page.",
+            )
+        self._set_note(" ".join(notes))
+        self._set_columns(display_frame(frame.iloc[:0]).columns.tolist())
+        self._show_table()
         self._code_view.value = _code_html(self.code)
-        pages = tally.responses
+        if call.all_pages:
+            pages = tally.responses
+            count = f"{pages} page{'s' if pages != 1 else ''}"
+            if stopped is not None:
+                count += " (stopped)"
+        else:
+            count = "1 page of several" if more is not None else "1 request"
         self._status.value = SEPARATOR.join(
             [
                 f"{call.method} {call.path}",
                 str(tally.status),
                 f"{len(frame)} rows",
-                f"{pages} page{'s' if pages != 1 else ''}" if call.all_pages else "1 request",
+                count,
                 f"{tally.cached} cached",
                 f"{time.perf_counter() - started:.2f} s",
             ]
         )
+
+    def stop(self) -> None:
+        """Stop a running multi-page fetch after the pages in flight; they are kept."""
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a fetch the Fetch button started; True when none is running any more."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
+
+    def _on_fetch_click(self) -> None:
+        # In the background: the kernel stays free to hear Stop and to draw the progress.
+        if self._worker is not None and self._worker.is_alive():
+            return
+        self._worker = threading.Thread(target=self.fetch, name="bearerkit-explorer", daemon=True)
+        self._worker.start()
+
+    def _progressed(self, progress: _Progress, records: list[Any]) -> None:
+        progress.pages += 1
+        progress.rows += len(records)
+        now = time.perf_counter()
+        if progress.pages == 1 or now - progress.shown_at >= PROGRESS_EVERY:
+            progress.shown_at = now
+            self._status.value = (
+                f"Fetching… {progress.pages} page{'s' if progress.pages != 1 else ''}"
+                f"{SEPARATOR}{progress.rows} rows so far (Stop keeps them)"
+            )
+
+    def _clear_view(self) -> None:
+        """A new fetch starts from nothing: no table, note, error, columns or last call."""
+        self.frame, self._last = None, None
+        self._set_error("")
+        self._set_note("")
+        self.table.outputs = ()
+        self._set_columns([])
+
+    def _set_columns(self, names: list[str]) -> None:
+        """Offer ``names`` in the column picker, all chosen (no redraw meanwhile)."""
+        self._picking = True
+        try:
+            self.columns.options = names
+            self.columns.value = tuple(names)
+        finally:
+            self._picking = False
+
+    def _show_table(self) -> None:
+        if self._picking:
+            return
+        if self.frame is None:
+            self.table.outputs = ()
+            return
+        show(self.table, display_frame(self.frame, columns=self.columns.value or None))
 
     def _call(self) -> _Call:
         """The request in the fields, checked; ``ValueError`` says what to fix."""
@@ -262,8 +447,11 @@ class ApiExplorer(FetchParts, widgets.VBox):
         if not path:
             raise ValueError("Enter a path relative to the API root, e.g. genre/movie/list.")
         method = self.method.value
-        if self.all_pages.value and method != "GET":
-            raise ValueError("All pages works with GET; untick it or choose GET.")
+        if self.all_pages.value and method not in PAGING_METHODS:
+            raise ValueError(
+                "All pages works with GET, and with POST for APIs that page a query "
+                "(Notion's database query); untick it or choose GET or POST."
+            )
         params = _parse_params(self.params.value)
         secret = next((name for name in params if _is_secret(name, method)), None)
         if secret is not None:
@@ -272,10 +460,16 @@ class ApiExplorer(FetchParts, widgets.VBox):
                 "itself. Keep credentials in .env, not in the parameters field."
             )
         call = _Call(method, path, params, bool(self.all_pages.value))
-        token = self.client.token
-        if token is not None and token.value in repr(call):
+        if contains_secret(f"{path}\n{json.dumps(params, default=str)}", self._secrets()):
             raise ValueError("The path or parameters contain the token; remove it from there.")
         return call
+
+    def _secrets(self) -> set[str]:
+        """The credentials this client holds: never in the code, never sent in a path."""
+        found = set(secrets_of(self.client.session.auth)) if self.client.session.auth else set()
+        if self.client.token is not None:
+            found.add(self.client.token.value)
+        return found
 
     def _code_token_name(self) -> str | None:
         has_auth = self.client.token is not None or self.client.session.auth is not None
@@ -286,6 +480,62 @@ class ApiExplorer(FetchParts, widgets.VBox):
         self._note_line.value = (
             f"<div style='{NOTE_STYLE}'>{html.escape(message)}</div>" if message else ""
         )
+
+
+def _more_pages(page: Page) -> str | None:
+    """Why one response is one page of several (``None`` when it is all there is)."""
+    path, page.records = locate_records(page.body)
+    try:
+        return describe_more(page, record_path=path)
+    except BearerkitError:
+        return None  # a shape the paginators cannot read: nothing to advise
+
+
+def _code(call: _Call, base_url: str, token_name: str | None) -> str:
+    """The code for ``call`` against ``base_url``: what :attr:`ApiExplorer.code` shows."""
+    line, needs_to_frame = call.call_text()
+    lines = ["import bearerkit as bk"]
+    if needs_to_frame:
+        lines.append("from bearerkit.frames import to_frame")
+    lines.append("")
+    sandbox = _sandbox_expression(base_url)
+    if sandbox == "connect":
+        lines.append("tmdb = bk.tmdb.connect()  # TMDB_TOKEN from .env; the sandbox without one")
+        lines.append("api = tmdb.client")
+        lines.append(f"df = {line}")
+        return "\n".join(lines) + "\n"
+    if sandbox is not None:
+        lines.append("# The embedded sandbox stands in for the API (a new port each time).")
+        lines.append(f"with bk.sandbox.start() as sb, bk.Client({sandbox}, sb.token) as api:")
+    elif token_name is not None:
+        lines.append(f"token = bk.load_token({token_name!r})  # from the environment or .env")
+        lines.append(f"with bk.Client({base_url!r}, token) as api:")
+    else:
+        lines.append(f"with bk.Client({base_url!r}) as api:")
+    lines.append(f"    df = {line}")
+    return "\n".join(lines) + "\n"
+
+
+def _sandbox_expression(base_url: str) -> str | None:
+    """How code in a fresh kernel reaches ``base_url`` when an embedded sandbox serves it.
+
+    ``"connect"`` for the sandbox ``bk.tmdb.connect()`` started; ``"sb.styles_url"``
+    and the like for another sandbox in this process; ``None`` for anything else.
+    """
+    parts = urlsplit(base_url)
+    if parts.hostname not in _LOOPBACK or parts.port is None:
+        return None
+    name = _SANDBOX_THREAD.format(port=parts.port)
+    if not any(t.name == name and t.is_alive() for t in threading.enumerate()):
+        return None
+    backend = sys.modules.get("bearerkit.tmdb.backend")  # loaded only if connect() ran
+    shared = getattr(backend, "_shared_sandbox", None)
+    if shared is not None and shared.port == parts.port and base_url.rstrip("/") == shared.url:
+        return "connect"
+    mount = parts.path.rstrip("/")
+    if mount in _SANDBOX_MOUNTS:
+        return f"sb.{_SANDBOX_MOUNTS[mount]}"
+    return f"sb.root_url + {mount!r}"
 
 
 def _token_variable(client: Client) -> str:
@@ -301,6 +551,13 @@ def _is_secret(name: str, method: str) -> bool:
     return is_secret_param(name)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(
+        f"Parameters: {name} is not a JSON value (JSON has no NaN or Infinity); "
+        "write null, a number or a string instead."
+    )
+
+
 def _parse_params(text: str) -> dict[str, Any]:
     """``key=value&...`` or a JSON object to a dict; ``ValueError`` for anything else."""
     text = text.strip()
@@ -308,7 +565,7 @@ def _parse_params(text: str) -> dict[str, Any]:
         return {}
     if text.startswith(("{", "[")):
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise ValueError(
                 f"Parameters: not valid JSON ({exc.msg} at character {exc.pos})."

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+
+from tests.notebooks.harness import kernel_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 
 
 def notebook_kernel_env(base: Mapping[str, str]) -> dict[str, str]:
-    """``base`` as the tutorial harness sets it up for kernels (notebooks/harness.py)."""
-    if str(NOTEBOOKS_DIR) not in sys.path:
-        sys.path.insert(0, str(NOTEBOOKS_DIR))
-    harness = importlib.import_module("harness")
-    return dict(harness.kernel_env(base))
+    """``base`` as the tutorial harness sets it up for kernels (tests/notebooks/harness.py)."""
+    return dict(kernel_env(base))
 
 
 def in_ci() -> bool:

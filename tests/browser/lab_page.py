@@ -1,6 +1,7 @@
 """Drive a notebook in JupyterLab through Playwright: open, run all, inspect, screenshot.
 
-Selectors and waits follow /work/shared/NOTEBOOKS.md (JupyterLab 4, ipywidgets 8).
+Selectors are JupyterLab 4's and ipywidgets 8's CSS classes (``.jp-NotebookPanel``,
+``.jp-Notebook-ExecutionIndicator`` ...).
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def free_port() -> int:
 def lab_environment(state_dir: Path) -> dict[str, str]:
     """Return the environment for the server and its kernels.
 
-    The tutorial harness (notebooks/harness.py): no ``TMDB_*``/``OAUTH_*``/``BEARERKIT_*``
+    The tutorial harness (tests/notebooks/harness.py): no ``TMDB_*``/``OAUTH_*``/``BEARERKIT_*``
     variables, no ``.env`` found, cassettes replay only, as under nbval; Jupyter's
     per-user config, data and runtime dirs, IPython's dir and the XDG cache point into
     ``state_dir`` so nothing is read from or written to the user's home.

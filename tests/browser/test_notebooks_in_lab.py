@@ -49,8 +49,8 @@ OTHER_NOTEBOOKS = sorted(
     p for p in NOTEBOOKS_DIR.glob("*.ipynb") if p not in (GENRES_NOTEBOOK, API_NOTEBOOK)
 )
 
-# German movie genre names that differ from the English ones (TMDB.md; 10749 has been
-# both "Liebesfilm" and "Romanze"), and the English names they replace.
+# German movie genre names that differ from the English ones (TMDB has named 10749 both
+# "Liebesfilm" and "Romanze"), and the English names they replace.
 GERMAN_ONLY = {"Abenteuer", "Komödie", "Liebesfilm", "Romanze", "Krimi", "Dokumentarfilm"}
 GERMAN_ONLY |= {"Familie", "Historie", "Musik", "Kriegsfilm", "TV-Film"}
 ENGLISH_ONLY = {"Adventure", "Comedy", "Romance", "Crime", "Documentary", "Family"}

@@ -182,3 +182,143 @@ def test_a_whole_answer_shows_no_signs(body: Any) -> None:
 def test_describe_more_counts_planned_pages() -> None:
     p, _ = first_page({"page": 1, "results": ROWS, "total_pages": 4})
     assert describe_more(p, record_path="results") == "3 more pages (page_number)"
+
+
+# --- issue 21: the styles real APIs answer with -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (  # HAL: records under _embedded.<name>, the next link an {"href"} object
+            {"_embedded": {"orders": ROWS}, "_links": {"next": {"href": f"{BASE}/o?page=1"}}},
+            "NextURL(path='_links.next')",
+        ),
+        (  # JSON:API with a compound document
+            {
+                "data": [{"type": "articles", "id": "1", "attributes": {}}],
+                "included": [{"type": "people", "id": "9"}],
+                "links": {"next": f"{BASE}/articles?page[number]=2"},
+            },
+            "JsonApi(path='links.next')",
+        ),
+        (  # OData v3 (JSON light)
+            {"value": ROWS, "odata.nextLink": f"{BASE}/Products?$skiptoken=5"},
+            "NextURL(path='odata.nextLink')",
+        ),
+        (  # Jira's classic search: concurrent, from startAt/maxResults/total
+            {"startAt": 0, "maxResults": 2, "total": 57, "issues": ROWS},
+            "Offset(limit=2, offset_param='startAt', limit_param='maxResults', total_path='total')",
+        ),
+        (  # Jira Agile: isLast, no total
+            {"maxResults": 2, "startAt": 0, "isLast": False, "values": ROWS},
+            "Offset(limit=2, offset_param='startAt', limit_param='maxResults', "
+            "total_path='total', last_path='isLast')",
+        ),
+        (  # Jira's enhanced search takes nextPageToken back as nextPageToken
+            {"issues": ROWS, "nextPageToken": "CAEaAggD", "isLast": False},
+            "Cursor(path='nextPageToken', param='nextPageToken', in_body=False)",
+        ),
+        (  # Google APIs: the same field, sent back as pageToken
+            {"items": ROWS, "nextPageToken": "CAEaAggD"},
+            "Cursor(path='nextPageToken', param='pageToken', in_body=False)",
+        ),
+        (  # Zendesk offset pages
+            {"tickets": ROWS, "next_page": f"{BASE}/tickets.json?page=2", "count": 57},
+            "NextURL(path='next_page')",
+        ),
+        (  # Zendesk cursor pages: links.next stays on the last page, meta.has_more decides
+            {
+                "users": ROWS,
+                "meta": {"has_more": True, "after_cursor": "xxx"},
+                "links": {"next": f"{BASE}/users.json?page[after]=xxx"},
+            },
+            "NextURL(path='links.next', has_more_path='meta.has_more')",
+        ),
+        (  # Intercom
+            {
+                "type": "list",
+                "data": ROWS,
+                "pages": {"type": "pages", "next": {"page": 2, "starting_after": "WzE3"}},
+            },
+            "Cursor(path='pages.next.starting_after', param='starting_after', in_body=False)",
+        ),
+        (  # Airtable
+            {"records": ROWS, "offset": "itrABC/recDEF"},
+            "Cursor(path='offset', param='offset', in_body=False)",
+        ),
+        (  # Salesforce: a path to the next batch, and done
+            {
+                "totalSize": 57,
+                "done": False,
+                "nextRecordsUrl": "/services/data/v60.0/query/01gRO0000016PIAYA2-500",
+                "records": ROWS,
+            },
+            "NextURL(path='nextRecordsUrl', done_path='done')",
+        ),
+        (  # an upper-case scheme is a URL like any other (RFC 3986)
+            {"results": ROWS, "next": "HTTPS://API.EXAMPLE.COM/v1/x?page=2"},
+            "NextURL(path='next')",
+        ),
+    ],
+)
+def test_issue_21_shapes_are_detected(body: Any, expected: str) -> None:
+    assert detected(body) == expected
+
+
+FINE_TUNING_JOBS = {  # OpenAI's fine-tuning jobs list: no first_id/last_id
+    "object": "list",
+    "data": [{"object": "fine_tuning.job", "id": "ftjob-abc123", "model": "gpt-4o-mini"}],
+    "has_more": True,
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (FINE_TUNING_JOBS, "after"),
+        ({**FINE_TUNING_JOBS, "data": [{"id": "asst_abc123"}]}, "after"),
+        ({"object": "list", "data": [{"id": "x"}], "first_id": "x", "has_more": True}, "after"),
+        (
+            {"object": "list", "url": "/v1/charges", "data": [{"id": "x"}], "has_more": True},
+            "starting_after",
+        ),
+        (
+            {"object": "list", "data": [{"id": "cus_NffrFeUfNV2Hib"}], "has_more": True},
+            "starting_after",
+        ),
+    ],
+)
+def test_openai_and_stripe_lists_are_told_apart(body: Any, param: str) -> None:
+    assert detected(body).startswith(f"LastId(param='{param}'")
+
+
+def test_a_list_nothing_identifies_raises_naming_both_paginators() -> None:
+    body = {"object": "list", "data": [{"id": "item-7"}], "has_more": True}
+    with pytest.raises(bk.PagingError) as info:
+        detected(body)
+    text = str(info.value)
+    assert "LastId('after')" in text and "LastId('starting_after')" in text
+
+
+def test_a_last_page_of_an_unknown_list_needs_no_guess() -> None:
+    body = {"object": "list", "data": [{"id": "item-7"}], "has_more": False}
+    assert detected(body).startswith("LastId(")
+
+
+def test_a_graphql_connection_wins_over_its_total_count() -> None:
+    body = {
+        "data": {
+            "repository": {
+                "issues": {
+                    "totalCount": 65,
+                    "pageInfo": {"hasNextPage": True, "endCursor": "Y3Vy"},
+                    "nodes": ROWS,
+                }
+            }
+        }
+    }
+    p, _ = first_page(body, method="POST")
+    for record_path in (None, "data.repository.issues.nodes"):
+        found = detect(p, record_path=record_path)
+        assert repr(found) == "GraphQL(variable=None, connection='data.repository.issues')"

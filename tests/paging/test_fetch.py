@@ -246,3 +246,178 @@ def test_progress_label_keeps_a_long_path_readable(path: str, label: str) -> Non
     from bearerkit.paging.fetch import _label
 
     assert _label(path) == label
+
+
+# --- limits that hold (issue 19, items 14-21) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [2.5, "2", 0, -1, True])
+def test_a_bad_max_pages_is_refused_before_anything_is_sent(page_server: Any, bad: Any) -> None:
+    server = page_server(lambda hit, s: (200, {}, {"results": [{"id": 1}], "total_pages": 3}))
+    with bk.Client(server.url, CANARY) as api, pytest.raises(ValueError, match="max_pages") as info:
+        api.paginate("items", max_pages=bad, progress=False)
+    assert "whole number of at least 1" in str(info.value)
+    assert server.hits == []
+
+
+@pytest.mark.parametrize(
+    "link", ["/api/../admin/x?page=2", "/api/./../admin/x?page=2", "/api/%2e%2e/admin/x?page=2"]
+)
+def test_an_absolute_next_link_with_dot_segments_cannot_leave_base_url(
+    page_server: Any, link: str
+) -> None:
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        return 200, {"Link": f'<{server.url}{link}>; rel="next"'}, [{"id": 1}]
+
+    api_server = page_server(route)
+    with (
+        bk.Client(api_server.url + "/api", CANARY) as api,
+        pytest.raises(bk.PagingError, match="outside this client's base_url"),
+    ):
+        api.paginate("items", progress=False)
+    assert [h.path for h in api_server.hits] == ["/api/items"]
+
+
+def test_an_absolute_next_link_with_harmless_dot_segments_is_followed(page_server: Any) -> None:
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        page = int(hit.query.get("page", 1))
+        link = f'<{server.url}/api/x/../items?page={page + 1}>; rel="next"'
+        return 200, {"Link": link} if page < 2 else {}, [{"id": page}]
+
+    api_server = page_server(route)
+    with bk.Client(api_server.url + "/api", CANARY) as api:
+        assert api.paginate("items", progress=False)["id"].tolist() == [1, 2]
+    assert [h.path for h in api_server.hits] == ["/api/items", "/api/items"]
+
+
+def _billion(kind: str) -> Any:
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        page = int(hit.query.get("page", 1))
+        records = [{"id": page * 10 + i} for i in range(2)]
+        if kind == "total_pages":
+            return 200, {}, {"page": page, "results": records, "total_pages": 1_000_000_000}
+        nxt = f'<{server.url}/items?page={page + 1}>; rel="next"'
+        last = f'<{server.url}/items?page=1000000000>; rel="last"'
+        return 200, {"Link": f"{nxt}, {last}"}, records
+
+    return route
+
+
+@pytest.mark.parametrize("kind", ["total_pages", "link_last"])
+def test_a_billion_page_plan_with_max_pages_2_sends_two_requests(
+    page_server: Any, kind: str
+) -> None:
+    import pickle
+
+    server = page_server(_billion(kind))
+    with bk.Client(server.url, CANARY) as api:
+        with pytest.warns(UserWarning, match="max_pages=2"):
+            frame = api.paginate("items", max_pages=2, progress=False)
+        assert frame["id"].tolist() == [10, 11, 20, 21]
+        assert len(server.hits) == 2
+        info = frame.attrs["paging"]
+        assert info["complete"] is False and info["total_pages"] == 1_000_000_000
+        # The resume point holds the rest lazily: it pickles, and resume goes on from page 3.
+        restored = pickle.loads(pickle.dumps(frame))
+        with pytest.warns(UserWarning, match="max_pages=3"):
+            more = api.paginate("items", max_pages=3, progress=False, resume=restored)
+        assert more["id"].tolist()[-2:] == [30, 31]
+        assert [h.query.get("page") for h in server.hits][2:] == ["3"]
+
+
+def test_get_df_on_a_billion_page_listing_warns_without_building_the_plan(
+    page_server: Any,
+) -> None:
+    server = page_server(_billion("total_pages"))
+    with bk.Client(server.url, CANARY) as api:
+        with pytest.warns(UserWarning, match="999999999 more pages"):
+            api.get_df("items")
+
+
+def test_a_billion_page_listing_under_a_page_cap_stops_at_the_cap(page_server: Any) -> None:
+    server = page_server(_billion("total_pages"))
+    with bk.Client(server.url, CANARY, page_cap=3) as api:
+        with pytest.warns(UserWarning, match="page cap"):
+            frame = api.paginate("items", progress=False)
+    assert len(frame) == 6 and len(server.hits) == 3
+
+
+def _capped(kind: str, cap: int = 10) -> Any:
+    """A listing of RECORDS that serves at most ``cap`` per page whatever the request asks."""
+
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        asked = int(hit.query.get("limit") or hit.query.get("per_page") or 20)
+        size = min(asked, cap)
+        if kind == "offset":
+            offset = int(hit.query.get("offset", 0))
+            body = {"items": RECORDS[offset : offset + size], "offset": offset, "limit": asked}
+            return 200, {}, {**body, "total": len(RECORDS)}
+        page = int(hit.query.get("page", 1))
+        chunk = RECORDS[(page - 1) * size : page * size]
+        return 200, {}, {"results": chunk, "page": page, "per_page": asked, "total": 57}
+
+    return route
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "paginator"),
+    [
+        ("offset", {"limit": 20}, "auto"),
+        ("offset", None, bk.paging.Offset(20)),
+        ("pages", {"per_page": 20}, "auto"),
+        ("pages", {"per_page": 20}, bk.paging.PageNumber(total_path="total", page_size=20)),
+    ],
+    ids=["offset-auto", "offset-explicit", "pages-auto", "pages-explicit"],
+)
+def test_a_server_capping_the_page_size_loses_no_records(
+    page_server: Any, kind: str, params: Any, paginator: Any
+) -> None:
+    server = page_server(_capped(kind))
+    with bk.Client(server.url, CANARY) as api:
+        frame = api.paginate("items", params, paginator=paginator, progress=False)
+    assert frame["id"].tolist() == list(range(1, 58))
+    assert frame.attrs["paging"]["complete"] is True
+    assert len(server.hits) == 6
+
+
+@pytest.mark.parametrize("later", ["oops", [1, 2, 3], {"id": 9}], ids=["text", "numbers", "object"])
+@pytest.mark.parametrize("planned", [True, False], ids=["planned", "sequential"])
+def test_a_later_page_of_another_shape_is_a_paging_error_with_partial(
+    page_server: Any, later: Any, planned: bool
+) -> None:
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        page = int(hit.query.get("page", 1))
+        items: Any = [{"id": 1}, {"id": 2}] if page == 1 else later
+        if page == 2 and isinstance(later, list):
+            items = later
+        body = {"page": page, "items": items}
+        if planned:
+            return 200, {}, {**body, "total_pages": 3}
+        nxt = f'<{server.url}/items?page={page + 1}>; rel="next"'
+        return 200, {"Link": nxt} if page < 3 else {}, body
+
+    server = page_server(route)
+    with bk.Client(server.url, CANARY) as api:
+        if isinstance(later, dict):  # one object where the first page had objects: same shape
+            assert len(api.paginate("items", progress=False, workers=1)) == 4
+            return
+        with pytest.raises(bk.PagingError, match="another shape") as info:
+            api.paginate("items", progress=False, workers=1)
+    assert info.value.partial["id"].tolist() == [1, 2]
+    assert info.value.partial.attrs["paging"]["complete"] is False
+
+
+@pytest.mark.parametrize("value", ["many", [3], {"n": 3}, 2.5], ids=["text", "list", "object", "fraction"])
+@pytest.mark.parametrize("field", ["total_pages", "total"])
+def test_a_paging_total_that_is_no_number_is_not_taken_as_one_page(
+    page_server: Any, value: Any, field: str
+) -> None:
+    server = page_server(
+        lambda hit, s: (200, {}, {"page": 1, "results": [{"id": 1}, {"id": 2}], field: value})
+    )
+    with bk.Client(server.url, CANARY) as api:
+        with pytest.raises(bk.PagingError, match=f"{field}: .* is not a whole number"):
+            api.paginate("items", progress=False)
+        with pytest.warns(UserWarning, match="not a whole number"):
+            api.get_df("items")
+    assert CANARY not in str(server.hits[0].query)

@@ -111,3 +111,11 @@ def test_last_id_sends_the_last_records_id_while_has_more() -> None:
 def test_last_id_with_more_but_no_records_is_a_paging_error() -> None:
     with pytest.raises(bk.PagingError, match="has_more is true"):
         LastId("after").next_request(page({"has_more": True}, records=[]))
+
+
+def test_offset_with_last_path_stops_on_atlassians_is_last() -> None:
+    p = Offset(2, "startAt", "maxResults", last_path="isLast")
+    more = p.next_request(page({"isLast": False}, params={"startAt": 0}, records=[{}, {}]))
+    assert more is not None and more.params == {"startAt": 2, "maxResults": 2}
+    assert p.next_request(page({"isLast": True}, params={"startAt": 2}, records=[{}, {}])) is None
+    assert p.plan(page({"isLast": False}, params={"startAt": 0}, records=[{}, {}])) is None

@@ -69,3 +69,46 @@ def test_in_jupyter_the_countdown_is_a_tqdm_bar(
     assert len(bars) == 1 and bars[0]["total"] == 5 and bars[0]["unit"] == "s"
     assert "the budget is used up" in str(bars[0]["desc"])
     assert sum(clock.slept) == pytest.approx(5.0)
+
+
+class _Broken(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError("stderr is gone")
+
+
+@pytest.mark.parametrize("stderr", ["none", "closed", "broken"])
+def test_an_unusable_stderr_never_fails_a_request(
+    monkeypatch: pytest.MonkeyPatch, stderr: str
+) -> None:
+    """The countdown is a courtesy: pythonw (stderr None) or a closed stream still waits and sends."""
+    from bearerkit import sandbox
+
+    import bearerkit as bk
+
+    clock = FakeClock()
+    with sandbox.start(token="canary-TOKEN-countdown", clock=clock) as sb:
+        with bk.Client(sb.ratelimit_url, "canary-TOKEN-countdown", retries=0) as api:
+            api.pacer.use_clock(clock=clock, sleep=clock.sleep, wall=clock.wall)
+            api.get("github/1/3/items")  # the budget is now used up for 3 s
+            stream: object = None
+            if stderr == "closed":
+                stream = io.StringIO()
+                stream.close()  # type: ignore[attr-defined]
+            elif stderr == "broken":
+                stream = _Broken()
+            monkeypatch.setattr(sys, "stderr", stream)
+            started = clock()
+            assert api.get("github/1/3/items") is not None  # waited, then sent
+        assert clock() - started >= 2.5
+        assert sb.ratelimit_refusals == 0
+
+
+def test_a_failing_tqdm_countdown_still_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> object:
+        raise ValueError("I/O operation on closed file")
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(tqdm.auto, "tqdm", broken)
+    clock = FakeClock()
+    wait_visibly(5.0, why="x", clock=clock, sleep=clock.sleep)
+    assert sum(clock.slept) == pytest.approx(5.0)

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from bearerkit import sandbox
+from bearerkit.sandbox.dataset import records as dataset_records
 
 from .conftest import CANARY
 
@@ -398,3 +399,205 @@ def test_latency_delays_styles_and_overlaps_for_concurrent_clients() -> None:
         total = time.perf_counter() - started
     assert len(durations) == 4 and min(durations) >= 0.3
     assert total < 1.0  # four 0.3 s answers side by side, not one after another (1.2 s)
+
+
+# --- issue 21: more styles, each walked as its API's documentation says ------------------
+
+RECORDS = list(dataset_records())
+
+
+def walk_next(
+    http: requests.Session,
+    url: str | None,
+    records_at: Callable[[Any], list[Any]],
+    link: Callable[[Any], Any],
+) -> tuple[list[Any], int]:
+    """Follow a next link found in each body until there is none."""
+    records: list[Any] = []
+    calls = 0
+    while url:
+        body = get_json(http, url)
+        records += records_at(body)
+        calls += 1
+        url = link(body)
+    return records, calls
+
+
+def walk_cursor(
+    http: requests.Session,
+    url: str,
+    records_at: Callable[[Any], list[Any]],
+    cursor: Callable[[Any], Any],
+    param: str,
+) -> tuple[list[Any], int]:
+    """Send each body's cursor back in ``param`` until there is none."""
+    records: list[Any] = []
+    calls = 0
+    token = None
+    while True:
+        body = get_json(http, url, **({param: token} if token else {}))
+        records += records_at(body)
+        calls += 1
+        token = cursor(body)
+        if not token:
+            return records, calls
+
+
+def gql_walk(http: requests.Session, base: str, size: int) -> tuple[list[Any], int]:
+    query = (
+        'query($after: String) { repository(owner: "o", name: "r") { issues(first: '
+        f"{size}, after: $after) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }} }} }}"
+    )
+    records: list[Any] = []
+    variables: dict[str, Any] = {}
+    calls = 0
+    while True:
+        response = http.post(
+            f"{base}/graphql", json={"query": query, "variables": variables}, timeout=10
+        )
+        issues = response.json()["data"]["repository"]["issues"]
+        records += issues["nodes"]
+        calls += 1
+        if not issues["pageInfo"]["hasNextPage"]:
+            return records, calls
+        variables = {"after": issues["pageInfo"]["endCursor"]}
+
+
+MORE_WALKS: dict[str, Callable[[requests.Session, str, int], tuple[list[Any], int]]] = {
+    "graphql": gql_walk,
+    "hal": lambda h, b, n: walk_next(
+        h,
+        f"{b}/hal/orders?size={n}",
+        lambda x: x["_embedded"]["orders"],
+        lambda x: x["_links"].get("next", {}).get("href"),
+    ),
+    "jsonapi": lambda h, b, n: walk_next(
+        h,
+        f"{b}/jsonapi/articles?page[size]={n}",
+        lambda x: [r["attributes"] for r in x["data"]],
+        lambda x: x["links"].get("next"),
+    ),
+    "atlassian-search": lambda h, b, n: walk_next(
+        h,
+        f"{b}/atlassian/search?maxResults={n}",
+        lambda x: x["issues"],
+        lambda x: (
+            f"{b}/atlassian/search?maxResults={n}&startAt={x['startAt'] + n}"
+            if x["startAt"] + n < x["total"]
+            else None
+        ),
+    ),
+    "atlassian-board": lambda h, b, n: walk_next(
+        h,
+        f"{b}/atlassian/board?maxResults={n}",
+        lambda x: x["values"],
+        lambda x: (
+            None
+            if x["isLast"]
+            else f"{b}/atlassian/board?maxResults={n}&startAt={x['startAt'] + n}"
+        ),
+    ),
+    "atlassian-jql": lambda h, b, n: walk_cursor(
+        h,
+        f"{b}/atlassian/jql?maxResults={n}",
+        lambda x: x["issues"],
+        lambda x: None if x["isLast"] else x["nextPageToken"],
+        "nextPageToken",
+    ),
+    "zendesk-tickets": lambda h, b, n: walk_next(
+        h, f"{b}/zendesk/tickets?per_page={n}", lambda x: x["tickets"], lambda x: x["next_page"]
+    ),
+    "zendesk-users": lambda h, b, n: walk_next(
+        h,
+        f"{b}/zendesk/users?page[size]={n}",
+        lambda x: x["users"],
+        lambda x: x["links"]["next"] if x["meta"]["has_more"] else None,
+    ),
+    "intercom": lambda h, b, n: walk_cursor(
+        h,
+        f"{b}/intercom/contacts?per_page={n}",
+        lambda x: x["data"],
+        lambda x: x["pages"].get("next", {}).get("starting_after"),
+        "starting_after",
+    ),
+    "airtable": lambda h, b, n: walk_cursor(
+        h,
+        f"{b}/airtable/v0/appX/tblY?pageSize={n}",
+        lambda x: [r["fields"] for r in x["records"]],
+        lambda x: x.get("offset"),
+        "offset",
+    ),
+}
+
+
+@pytest.mark.parametrize("style", MORE_WALKS)
+@pytest.mark.parametrize(("size", "pages"), [(10, 6), (57, 1), (7, 9)])
+def test_issue_21_styles_walk_all_57_records_in_order(
+    http: requests.Session, sb: sandbox.Sandbox, style: str, size: int, pages: int
+) -> None:
+    records, calls = MORE_WALKS[style](http, sb.styles_url, size)
+    assert [r["id"] for r in records] == [r["id"] for r in RECORDS]
+    assert calls == pages
+
+
+def test_salesforce_follows_next_records_url_until_done(
+    http: requests.Session, sb: sandbox.Sandbox
+) -> None:
+    origin = sb.styles_url.rsplit("/styles", 1)[0]
+    body = get_json(http, f"{sb.styles_url}/salesforce/query", q="SELECT Id FROM Item")
+    records, calls = body["records"], 1
+    while not body["done"]:
+        assert body["nextRecordsUrl"].startswith("/styles/salesforce/query/")
+        body = get_json(http, origin + body["nextRecordsUrl"])
+        records += body["records"]
+        calls += 1
+    assert "nextRecordsUrl" not in body and body["totalSize"] == 57
+    assert [r["id"] for r in records] == [r["id"] for r in RECORDS] and calls == 6
+
+
+def test_jsonapi_includes_authors_and_drops_next_on_the_last_page(
+    http: requests.Session, sb: sandbox.Sandbox
+) -> None:
+    last = get_json(http, f"{sb.styles_url}/jsonapi/articles", **{"page[number]": 6})
+    assert "next" not in last["links"]
+    assert {p["type"] for p in last["included"]} == {"people"}
+    related = {r["relationships"]["author"]["data"]["id"] for r in last["data"]}
+    assert related == {p["id"] for p in last["included"]}
+
+
+def test_graphql_mistakes_answer_200_with_errors(
+    http: requests.Session, sb: sandbox.Sandbox
+) -> None:
+    query = 'query { repository(owner: "o", name: "r") { issues(first: 5, after: "nope") { nodes { id } } } }'
+    response = http.post(f"{sb.styles_url}/graphql", json={"query": query}, timeout=10)
+    assert response.status_code == 200
+    error = response.json()["errors"][0]
+    assert "not appear to be a valid cursor" in error["message"]
+    assert error["type"] == "INVALID_CURSOR_ARGUMENTS"
+
+
+@pytest.mark.parametrize("path", ["github/items?page=2", None])
+def test_github_style_answers_carry_an_etag_and_a_304_without_a_body(
+    http: requests.Session, sb: sandbox.Sandbox, path: str | None
+) -> None:
+    url = f"{sb.styles_url}/{path}" if path else f"{sb.ratelimit_url}/github/100/3600/items?page=2"
+    first = http.get(url, timeout=10)
+    etag = first.headers["ETag"]
+    again = http.get(url, headers={"If-None-Match": etag}, timeout=10)
+    assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", etag)
+    changed = http.get(url.replace("page=2", "page=3"), headers={"If-None-Match": etag}, timeout=10)
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_github_dialect_does_not_count_304s_against_the_budget(
+    http: requests.Session, sb: sandbox.Sandbox
+) -> None:
+    url = f"{sb.ratelimit_url}/github/5/3600/items"
+    etag = http.get(url, timeout=10).headers["ETag"]
+    remaining = []
+    for _ in range(8):  # more than the budget of 5
+        answer = http.get(url, headers={"If-None-Match": etag}, timeout=10)
+        assert answer.status_code == 304
+        remaining.append(answer.headers["X-RateLimit-Remaining"])
+    assert remaining == ["4"] * 8
+    assert http.get(url, timeout=10).headers["X-RateLimit-Remaining"] == "3"

@@ -7,11 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import requests
 
 import bearerkit as bk
+from bearerkit.responses import TMDB_HOST, network_error, timeout_error
 from bearerkit.tmdb import DEFAULT_LANGUAGE, TMDB, TMDB_API
 
-from ..conftest import FAKE_TOKEN, REPO, TV_GENRE_IDS
+from ..conftest import FAKE_TOKEN, FAKE_V3_KEY, REPO, TV_GENRE_IDS, closed_port
 
 # -- connect ------------------------------------------------------------------------------
 SANDBOX_NOTICE = re.compile(
@@ -28,6 +30,25 @@ def test_connect_without_token_uses_the_sandbox_and_says_so(
     notice = SANDBOX_NOTICE.fullmatch(capsys.readouterr().err)
     assert notice and notice["why"] == "no TMDB_TOKEN found"
     assert api.genres("movie")["name"].iloc[0] == "Action"
+
+
+def test_in_jupyter_the_notice_is_a_plain_output_line_not_stderr(clean_env: Path) -> None:
+    # Jupyter paints stderr as a warning box; "the sandbox answers" is information.
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("import bearerkit as bk\ntmdb = bk.tmdb.connect()")])
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(clean_env)}}
+    )
+    client.execute()
+    outputs = nb.cells[0].outputs
+    assert [o["output_type"] for o in outputs] == ["display_data"], outputs
+    data = outputs[0]["data"]
+    notice = SANDBOX_NOTICE.fullmatch(data["text/plain"] + "\n")
+    assert notice and notice["why"] == "no TMDB_TOKEN found"
+    assert data["text/html"].startswith('<div class="bk-notice"')
+    assert "TMDB_TOKEN=&lt;API Read Access Token&gt;" in data["text/html"]
 
 
 def test_connect_with_the_example_placeholder_says_so_and_how_to_fix_it(
@@ -147,3 +168,46 @@ def test_bad_token_against_sandbox_is_auth_error(sb) -> None:  # type: ignore[no
     with pytest.raises(bk.AuthError) as info:
         api.genres()
     assert "Invalid API key" in str(info.value) and FAKE_TOKEN not in str(info.value)
+
+
+# -- v3 API key and offline advice (issue 20, item 12) ------------------------------------
+def test_a_v3_key_in_env_is_refused_before_anything_is_sent(clean_env: Path) -> None:
+    # connect() raises, so no request (and no 401) ever happens.
+    (clean_env / ".env").write_text(f"TMDB_TOKEN={FAKE_V3_KEY}\n")
+    with pytest.raises(bk.TokenError) as info:
+        bk.tmdb.connect()
+    err = info.value
+    assert err.reason == "v3_key"
+    assert "this is the v3 API Key, not the Read Access Token" in str(err)
+    assert f"TMDB_TOKEN in {clean_env / '.env'}" in str(err)
+    assert "themoviedb.org/settings/api" in str(err)
+    assert FAKE_V3_KEY not in str(err) and FAKE_V3_KEY not in repr(err)
+    with pytest.raises(bk.TokenError, match="v3 API Key"):
+        bk.tmdb.connect(FAKE_V3_KEY, backend="tmdb")
+
+
+def test_a_v3_key_for_another_base_url_is_left_to_that_server(sb) -> None:  # type: ignore[no-untyped-def]
+    # A TMDB-compatible server of one's own may take other keys; the 401 hint covers it.
+    api = bk.tmdb.connect(FAKE_V3_KEY, base_url=sb.url)
+    with pytest.raises(bk.AuthError, match="v3 API key"):
+        api.genres()
+
+
+def test_a_network_failure_on_tmdbs_host_offers_the_sandbox() -> None:
+    # A real refused connection (loopback, a closed port), reported as if for TMDB's URL:
+    # a test never sends anything to the real host.
+    with pytest.raises(requests.ConnectionError) as refused:
+        requests.get(f"http://127.0.0.1:{closed_port()}/", timeout=5)
+    assert TMDB_HOST in TMDB_API
+    tmdb_error = network_error(
+        "GET", f"{TMDB_API}/genre/movie/list", refused.value, timeout=10, retries=0
+    )
+    assert isinstance(tmdb_error, bk.NetworkError)
+    for advice in ('backend="sandbox"', "TMDB_BACKEND=sandbox", "--backend sandbox"):
+        assert advice in str(tmdb_error)
+    timed_out = timeout_error("GET", f"{TMDB_API}/discover/movie", timeout=10)
+    assert "TMDB_BACKEND=sandbox" in str(timed_out)
+    other = network_error(
+        "GET", "https://api.github.com/user", refused.value, timeout=10, retries=0
+    )
+    assert "sandbox" not in str(other)

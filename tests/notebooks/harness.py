@@ -1,4 +1,4 @@
-"""The environment the tutorial notebooks run in, for nbval, regenerate.py and the browser tests.
+"""The environment the tutorial notebooks run in, for nbval (plugin.py), regenerate.py and the browser tests.
 
 One place for it, so the stored outputs, the strict nbval check and JupyterLab all
 see what a reader without a token sees:
@@ -18,7 +18,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-NOTEBOOKS = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO / "notebooks"
 CASSETTES = NOTEBOOKS / "cassettes"
 # A path that never exists: the folder is never created by anything.
 NO_ENV_FILE = Path(tempfile.gettempdir()) / "bearerkit-notebooks-no-such-folder" / ".env"

@@ -2,10 +2,10 @@
 
 Run from the repository root (or anywhere):
 
-    .venv/bin/python notebooks/regenerate.py                       # every notebook
-    .venv/bin/python notebooks/regenerate.py 02_tmdb_genres.ipynb  # just these
-    .venv/bin/python notebooks/regenerate.py --no-check            # skip the nbval run
-    .venv/bin/python notebooks/regenerate.py --record 06_your_own_api.ipynb  # re-record cassettes
+    python tests/notebooks/regenerate.py                     # every notebook
+    python tests/notebooks/regenerate.py 02_tmdb_genres 07   # just these (name, number or path)
+    python tests/notebooks/regenerate.py --no-check 06       # skip the nbval run
+    python tests/notebooks/regenerate.py --record 06         # re-record 06's cassettes
 
 What a reader sees is what gets stored. Each notebook runs top to bottom in a fresh
 kernel, in notebooks/, in the harness environment (harness.py): no token, no ``.env``,
@@ -35,12 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from harness import CASSETTES, kernel_env
 from nbclient import NotebookClient
 
-NOTEBOOKS = Path(__file__).resolve().parent
-REPO = NOTEBOOKS.parent
-SANITIZE = NOTEBOOKS / "sanitize.cfg"
+if __package__:  # imported as tests.notebooks.regenerate (the tests do)
+    from .harness import CASSETTES, NOTEBOOKS, REPO, kernel_env
+else:  # run as a script: python tests/notebooks/regenerate.py
+    from harness import CASSETTES, NOTEBOOKS, REPO, kernel_env
+
+SANITIZE = Path(__file__).resolve().parent / "sanitize.cfg"
 CELL_TIMEOUT = 120  # seconds per cell; every notebook should finish in well under 30 s
 FOOTER_ID = "navigation-footer"
 FOOTER_TAG = "navigation"
@@ -52,6 +54,20 @@ BAR_WIDTH = 10  # characters of a finished tqdm text bar, as tqdm draws it in a 
 def tutorials() -> list[Path]:
     """Every tutorial notebook, in reading order (their names start with a number)."""
     return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def find(name: str, paths: list[Path]) -> Path:
+    """The tutorial ``name`` means: a file name, a path, a name without .ipynb, or a number.
+
+    >>> find("02", [Path("01_a.ipynb"), Path("02_b.ipynb")]).name
+    '02_b.ipynb'
+    """
+    stem = Path(name).name.removesuffix(".ipynb")
+    matches = [p for p in paths if p.stem == stem or p.stem.split("_", 1)[0] == stem]
+    if len(matches) != 1:
+        known = ", ".join(p.name for p in paths)
+        raise LookupError(f"no single notebook matches {name!r} (the tutorials: {known})")
+    return matches[0]
 
 
 def title(nb: nbformat.NotebookNode) -> str:
@@ -218,7 +234,7 @@ def delete_cassettes(path: Path) -> list[Path]:
 
 
 def check(paths: list[Path]) -> int:
-    """Run strict nbval on ``paths`` (notebooks/conftest.py sets the harness); return the exit code."""
+    """Run strict nbval on ``paths`` (plugin.py sets the harness); return the exit code."""
     command = [
         sys.executable,
         "-m",
@@ -239,17 +255,21 @@ def check(paths: list[Path]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the named notebooks (default: all), then check them with nbval."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", help="notebook file names in notebooks/")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        help="notebooks in notebooks/, by file name, name without .ipynb, number (07) or path",
+    )
     parser.add_argument("--no-check", action="store_true", help="do not run nbval afterwards")
     parser.add_argument(
         "--record", action="store_true", help="delete the notebooks' cassettes and record anew"
     )
     args = parser.parse_args(argv)
     everything = tutorials()
-    paths = [NOTEBOOKS / Path(n).name for n in args.notebooks] or everything
-    for path in paths:
-        if not path.is_file():
-            parser.error(f"no such notebook: {path}")
+    try:
+        paths = [find(name, everything) for name in args.notebooks] or everything
+    except LookupError as error:
+        parser.error(str(error))
     add_navigation(everything)
     for path in paths:
         if args.record:

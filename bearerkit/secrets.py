@@ -1,0 +1,180 @@
+"""Which secrets an exchange carries: the one rule errors, the cache, cassettes and logs ask.
+
+:mod:`bearerkit.redact` knows how to remove a secret from text or bytes in every
+form it can take (raw, percent-encoded, JSON-escaped, base64); this module knows
+*which* values are secret. It learns them from two places:
+
+- the auth objects themselves, through one small protocol: any auth object
+  (``BearerAuth``, ``ClientCredentials``, the user logins) defines
+
+  .. code-block:: python
+
+      def bearerkit_secrets(self) -> Iterable[str]:
+          '''The credential values this auth holds now (client secret, current and
+          earlier access and refresh tokens, device codes, PKCE verifiers...).'''
+
+  The method must be cheap, do no I/O, never raise, and return plain strings.
+  :func:`secrets_of` calls it. A client registers its auth with :func:`register`
+  (objects that send requests of their own register themselves), and
+  :func:`known_secrets` is the union over every live registered object: what a
+  cassette scrubs from what it records, and what an error message scrubs.
+- the request as sent (:func:`request_secrets`): credential headers (and the
+  credentials inside ``Bearer``/``Basic`` values, decoded), and credential query
+  parameters. A server may echo any of them.
+
+Limits, honestly: a secret is found by value, so a value shorter than
+:data:`~bearerkit.redact.MIN_SECRET_CHARS` characters, one the server transformed
+(hashed, truncated, split, re-encoded in another way) or one no auth object or
+request ever named is not recognised.
+
+>>> from bearerkit.auth import BearerAuth
+>>> from bearerkit.token import Token
+>>> sorted(secrets_of(BearerAuth(Token("abc-123-def"))))
+['abc-123-def']
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit
+
+from .redact import MIN_SECRET_CHARS, is_secret_header, is_secret_param
+
+__all__ = [
+    "SecretsProvider",
+    "basic_blobs",
+    "known_secrets",
+    "register",
+    "request_secrets",
+    "secrets_of",
+]
+
+
+@runtime_checkable
+class SecretsProvider(Protocol):
+    """An object that can list the credential values it holds now."""
+
+    def bearerkit_secrets(self) -> Iterable[str]:
+        """The credential values this object holds (plain strings)."""
+        ...
+
+
+def basic_blobs(user: str, password: str) -> list[str]:
+    """The base64 blobs of HTTP Basic for ``user``/``password``: as is, and form-encoded
+    first as RFC 6749 §2.3.1 asks of OAuth clients.
+
+    >>> basic_blobs("id", "pw")
+    ['aWQ6cHc=']
+    """
+    blobs: list[str] = []
+    for pair in (f"{user}:{password}", f"{quote_plus(user)}:{quote_plus(password)}"):
+        blob = base64.b64encode(pair.encode("utf-8", "surrogatepass")).decode("ascii")
+        if blob not in blobs:
+            blobs.append(blob)
+    return blobs
+
+
+def secrets_of(auth: object) -> frozenset[str]:
+    """The secrets ``auth`` holds now (:class:`SecretsProvider`, or requests' ``HTTPBasicAuth``).
+
+    Never raises: an auth object that fails to answer contributes nothing.
+    """
+    found: set[str] = set()
+    try:
+        if isinstance(auth, SecretsProvider):
+            found.update(s for s in auth.bearerkit_secrets() if isinstance(s, str))
+        else:  # requests' HTTPBasicAuth / HTTPDigestAuth and look-alikes
+            password = getattr(auth, "password", None)
+            if isinstance(password, (str, bytes)):
+                user = getattr(auth, "username", "")
+                password = password.decode() if isinstance(password, bytes) else password
+                user = user.decode() if isinstance(user, bytes) else str(user)
+                found.add(password)
+                found.update(basic_blobs(user, password))
+    except Exception:  # a scrubber must never be the thing that fails
+        return frozenset()
+    return frozenset(s for s in found if len(s) >= MIN_SECRET_CHARS)
+
+
+# id(obj) -> weak reference: weak so registering never keeps an auth (and its secrets)
+# alive; by id because BearerAuth is not hashable.
+_registry: dict[int, weakref.ReferenceType[Any]] = {}
+_registry_lock = threading.Lock()
+
+
+def register(auth: object) -> None:
+    """Let :func:`known_secrets` ask ``auth`` for its secrets while it is alive (idempotent)."""
+    if auth is None:
+        return
+    key = id(auth)
+
+    def forget(_: object, key: int = key) -> None:
+        with _registry_lock:
+            if _registry.get(key) is ref:
+                del _registry[key]
+
+    try:
+        ref = weakref.ref(auth, forget)
+    except TypeError:  # no weak references to this type: ask it only when passed in
+        return
+    with _registry_lock:
+        current = _registry.get(key)
+        if current is None or current() is not auth:
+            _registry[key] = ref
+
+
+def known_secrets() -> frozenset[str]:
+    """Every secret held by a live registered auth object, now."""
+    with _registry_lock:
+        refs = list(_registry.values())
+    found: set[str] = set()
+    for ref in refs:
+        auth = ref()
+        if auth is not None:
+            found |= secrets_of(auth)
+    return frozenset(found)
+
+
+def request_secrets(headers: Mapping[str, Any] | None, url: str | None = None) -> set[str]:
+    """The credentials a request carries: credential headers and credential query values.
+
+    For ``Scheme credentials`` header values the credentials alone count too, and a
+    Basic value is decoded into its password (raw and form-decoded).
+
+    >>> sorted(request_secrets({"Authorization": "Basic aWQ6cGFzc3dvcmQ="}, "/x?api_key=k123"))
+    ['Basic aWQ6cGFzc3dvcmQ=', 'aWQ6cGFzc3dvcmQ=', 'k123', 'password']
+    """
+    found: set[str] = set()
+    for name, value in (headers or {}).items():
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if not (isinstance(value, str) and value and is_secret_header(str(name))):
+            continue
+        found.add(value)
+        scheme, _, credentials = value.partition(" ")
+        credentials = credentials.strip()
+        if credentials and scheme.isalpha():
+            found.add(credentials)
+            if scheme.lower() == "basic":
+                found.update(_basic_password(credentials))
+    if url:
+        try:
+            query = urlsplit(url).query
+        except ValueError:
+            query = ""
+        found.update(v for k, v in parse_qsl(query, keep_blank_values=True) if is_secret_param(k))
+    return {s for s in found if len(s) >= MIN_SECRET_CHARS}
+
+
+def _basic_password(blob: str) -> list[str]:
+    try:
+        pair = base64.b64decode(blob, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return []
+    _, sep, password = pair.partition(":")
+    return [password, unquote_plus(password)] if sep and password else []
