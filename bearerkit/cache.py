@@ -34,9 +34,10 @@ from functools import cache
 from hashlib import blake2b
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .redact import SECRET_HEADERS, header_secrets, is_secret_param, mask_headers, mask_url
+from .redact import contains_secret, is_secret_header, is_secret_param, mask_url, scrub
+from .secrets import known_secrets, request_secrets
 
 if TYPE_CHECKING:
     import requests_cache
@@ -98,7 +99,7 @@ class CacheKey:
         credentials = sorted((k.lower(), v) for k, v in pairs if is_secret_param(k))
         headers = request.headers or {}
         credentials += sorted(
-            (k.lower(), str(v)) for k, v in headers.items() if k.lower() in SECRET_HEADERS
+            (k.lower(), str(v)) for k, v in headers.items() if is_secret_header(k)
         )
         url = parts._replace(query=urlencode(query), fragment="").geturl()
         body = request.body or b""
@@ -201,24 +202,24 @@ def _echoes_credential(response: Any) -> bool:
     header the ``api_key`` query. Masking it in the stored copy would break what is
     read back (the next link), so such an answer is simply not stored.
     """
-    found: list[str] = []
+    found: set[str] = set(known_secrets())
     for part in (*response.history, response):
         request = getattr(part, "request", None)
-        if request is None:
-            continue
-        found += header_secrets(request.headers or {})
-        query = urlsplit(request.url or "").query
-        found += [v for k, v in parse_qsl(query, keep_blank_values=True) if is_secret_param(k)]
-    secrets_ = {s for s in found if len(s) >= 4}
-    if not secrets_:
+        if request is not None:
+            found |= request_secrets(request.headers, request.url)
+    if not found:
         return False
-    body = response.content or b""
     headers = "\n".join(f"{k}: {v}" for k, v in (response.headers or {}).items())
-    for secret in secrets_:
-        for form in {secret, quote(secret, safe="")}:
-            if form.encode() in body or form in headers:
-                return True
-    return False
+    # Every form: raw, percent-encoded, JSON-escaped, base64 (bearerkit.redact.secret_forms).
+    return contains_secret(response.content or b"", found) or contains_secret(headers, found)
+
+
+def _masked_headers(headers: Any, held: frozenset[str]) -> dict[str, Any]:
+    """Credential headers, and any header carrying a known secret, as ``***``."""
+    return {
+        k: "***" if is_secret_header(k) or contains_secret(str(v), held) else v
+        for k, v in (headers or {}).items()
+    }
 
 
 @cache
@@ -228,14 +229,14 @@ def _backend_class() -> type[requests_cache.SQLiteCache]:
     from requests.structures import CaseInsensitiveDict
     from requests_cache import CachedResponse, SQLiteCache
 
-    def mask(response: Any) -> None:
-        response.url = mask_url(response.url)
-        response.headers = CaseInsensitiveDict(mask_headers(response.headers or {}))
+    def mask(response: Any, held: frozenset[str]) -> None:
+        response.url = scrub(mask_url(response.url), held)
+        response.headers = CaseInsensitiveDict(_masked_headers(response.headers, held))
         response.cookies = RequestsCookieJar()
         for request in (response.request, getattr(response, "_next", None)):
             if request is not None:
-                request.url = mask_url(request.url)
-                request.headers = CaseInsensitiveDict(mask_headers(request.headers or {}))
+                request.url = scrub(mask_url(request.url), held)
+                request.headers = CaseInsensitiveDict(_masked_headers(request.headers, held))
                 request.cookies = RequestsCookieJar()
 
     class MaskingSQLiteCache(SQLiteCache):
@@ -245,8 +246,9 @@ def _backend_class() -> type[requests_cache.SQLiteCache]:
                 return  # kept out: the file would hold the credential the answer repeats
             cache_key = cache_key or self.create_key(response.request)
             cached = CachedResponse.from_response(response, expires=expires)
+            held = frozenset(known_secrets())
             for part in (cached, *cached.history):
-                mask(part)
+                mask(part, held)
             self.responses[cache_key] = cached
             if response.history and not cached.revalidated:
                 for earlier in response.history:

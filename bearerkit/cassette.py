@@ -105,6 +105,7 @@ class Cassette:
         self.mode = effective_mode(record_mode)
         self.replay_only = self.mode == "none" or (self.mode == "once" and self.path.exists())
         self._secrets: set[str] = set()
+        self._secrets_lock = threading.Lock()  # paging threads clean requests at once
         self._lock = threading.RLock()
         self._context: Any = None
         self._vcr_cassette: Any = None
@@ -199,12 +200,15 @@ class Cassette:
     def add_secret(self, value: str | None) -> None:
         """Scrub ``value`` from everything this cassette records (a token, a client secret)."""
         if value and len(value) >= 4 and value != MASK:
-            self._secrets.add(value)
+            with self._secrets_lock:
+                self._secrets.add(value)
 
     def secrets(self) -> frozenset[str]:
         """Every secret this cassette scrubs now: what it learned, and what every live
         auth object holds (:func:`bearerkit.secrets.known_secrets`)."""
-        return frozenset(self._secrets) | known_secrets()
+        with self._secrets_lock:
+            learned = frozenset(self._secrets)
+        return learned | known_secrets()
 
     def _clean_request(self, request: Any) -> Any:
         # vcrpy hands a deep copy; this runs before matching too, so matching sees the

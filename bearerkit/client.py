@@ -40,12 +40,13 @@ from .responses import (
     api_error,
     decode_json,
     network_error,
+    response_secrets,
     timeout_error,
 )
 from .retrying import DEFAULT_RETRIES
 from .secrets import register as register_secrets
 from .token import Token
-from .transport import build_session
+from .transport import DEFAULT_MAX_BODY, build_session
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +95,9 @@ class Client:
             or ``"all"`` (``BEARERKIT_RECORD_MODE`` overrides it).
         page_cap: the highest page number the API serves (TMDB refuses pages past
             500): ``paginate`` stops there, marks the frame incomplete and warns.
+        max_body: the largest answer body in bytes, after decompression (default
+            256 MB): a larger one (a gzip bomb: 255 KB on the wire, 256 MB inflated) is
+            a ``ResponseFormatError`` once that much has been read, not a full memory.
 
     >>> with Client("https://api.themoviedb.org/3", load_token()) as api:  # doctest: +SKIP
     ...     genres = api.get_df("genre/movie/list")
@@ -117,6 +121,7 @@ class Client:
         record_mode: str = "once",
         page_cap: int | None = None,
         revalidate: bool = False,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -125,6 +130,8 @@ class Client:
             )
         if token is not None and auth is not None:
             raise ValueError("Pass either token= or auth=, not both")
+        if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 1:
+            raise ValueError(f"max_body must be a number of bytes (at least 1), not {max_body!r}")
         self.base_url = base_url.rstrip("/")
         self.token: Token | None = _as_token(token) if token is not None else None
         self.timeout = timeout
@@ -152,6 +159,7 @@ class Client:
             cache=cache,
             cache_expire_after=cache_expire_after,
             headers=headers,
+            max_body=max_body,
         )
         self.cached = bool(cache)
         # Errors, cassettes and the cache scrub whatever this auth holds (bearerkit.secrets).
@@ -595,7 +603,11 @@ class Client:
         )
         body = decode_json(request.method, response, token=self.token)
         if is_graphql(request.json):  # GraphQL's failures come in a 200 answer
-            raise_for_errors(body, url=response.url or self.url(request.path))
+            raise_for_errors(
+                body,
+                url=response.url or self.url(request.path),
+                secrets=response_secrets(response, self.token),
+            )
         return Page(
             request,
             body,

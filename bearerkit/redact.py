@@ -29,6 +29,7 @@ __all__ = [
     "MaskedURL",
     "Secret",
     "contains_secret",
+    "form_pattern",
     "header_secrets",
     "is_secret_field",
     "is_secret_header",
@@ -256,8 +257,8 @@ def secret_forms(secret: str) -> tuple[str, ...]:
     return tuple(sorted((f for f in forms if len(f) >= MIN_SECRET_CHARS), key=len, reverse=True))
 
 
-def _pattern_text(form: str) -> str:
-    # Percent escapes match in either case: servers write %2b as often as %2B.
+def form_pattern(form: str) -> str:
+    """A regex for ``form`` whose percent escapes match in either case (``%2b``, ``%2B``)."""
     return re.sub(
         r"%([0-9A-F])([0-9A-F])",
         lambda m: "%" + "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in m.groups()),
@@ -268,7 +269,7 @@ def _pattern_text(form: str) -> str:
 @lru_cache(maxsize=64)
 def _text_pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
     forms = sorted({f for s in secrets for f in secret_forms(s)}, key=len, reverse=True)
-    return re.compile("|".join(map(_pattern_text, forms))) if forms else None
+    return re.compile("|".join(map(form_pattern, forms))) if forms else None
 
 
 @lru_cache(maxsize=64)
@@ -281,7 +282,7 @@ def _bytes_pattern(secrets: frozenset[str]) -> re.Pattern[bytes] | None:
                 forms.add(form.encode("latin-1"))
     ordered = sorted(forms, key=len, reverse=True)
     return (
-        re.compile(b"|".join(_pattern_text(f.decode("latin-1")).encode("latin-1") for f in ordered))
+        re.compile(b"|".join(form_pattern(f.decode("latin-1")).encode("latin-1") for f in ordered))
         if ordered
         else None
     )

@@ -24,6 +24,7 @@ import requests
 import urllib3.exceptions as u3
 from urllib3.util import parse_url
 
+from .bodies import BodyTooLarge, DamagedBody
 from .errors import (
     ApiError,
     AuthError,
@@ -34,12 +35,14 @@ from .errors import (
     ServerError,
 )
 from .ratelimit.refusals import rate_limit_error, retries_done
-from .redact import header_secrets, mask_url, scrub, snippet
+from .redact import mask_url, scrub, snippet
+from .secrets import known_secrets, request_secrets
 from .token import Token
 
 __all__ = [
     "TRANSPORT_ERRORS",
     "api_error",
+    "body_error",
     "check_redirect",
     "decode_json",
     "network_error",
@@ -128,7 +131,7 @@ def network_error(
     Only the exception's *type* is used; its text (which can quote a request) never is.
     """
     causes = list(_causes(exc))
-    where = f"{method} {mask_url(url)}"
+    where = f"{method} {_shown(url)}"
     if any(isinstance(c, OVERSIZED_HEADERS) for c in causes):
         return ResponseFormatError(
             f"{where}: the answer has a header line longer than 64 KB (often a Link header "
@@ -182,20 +185,44 @@ def _offline_hint(url: str) -> str:
 def timeout_error(method: str, url: str, *, timeout: object) -> NetworkError:
     """The :class:`NetworkError` for a call that ran out of time."""
     return NetworkError(
-        f"{method} {mask_url(url)} timed out after {timeout} s. The server is slow or "
+        f"{method} {_shown(url)} timed out after {timeout} s. The server is slow or "
         f"unreachable; try again, or pass a larger timeout=.{_offline_hint(url)}"
     )
 
 
+def body_error(method: str, url: str, problem: BodyTooLarge | DamagedBody) -> ResponseFormatError:
+    """The :class:`ResponseFormatError` for a body over ``max_body`` or one that does not decompress."""
+    where = f"{method} {_shown(url)}"
+    if isinstance(problem, DamagedBody):
+        return ResponseFormatError(
+            f"{where}: the answer's body is declared {problem.coding} (Content-Encoding) but "
+            f"{problem.why}. The server, a proxy or the connection damaged it; try again, or "
+            "ask the API's operators if it keeps happening."
+        )
+    limit = problem.limit
+    after = " after decompression" if problem.compressed else ""
+    return ResponseFormatError(
+        f"{where}: the answer's body is larger than max_body={limit:_} bytes "
+        f"({limit / 2**20:.4g} MB){after}, so bearerkit stopped reading it. If this API "
+        f"really answers that much, create the client with a larger limit, e.g. "
+        f"Client(..., max_body={limit * 4:_}); otherwise ask for less (a smaller page, a filter)."
+    )
+
+
 def response_secrets(response: requests.Response, token: Token | None = None) -> list[str]:
-    """Every credential the request (and any earlier request of its redirects) carried."""
+    """Every credential the request (and any earlier request of its redirects) carried,
+    and every secret a live auth object holds (:mod:`bearerkit.secrets`)."""
     found = [token.value] if token is not None else []
     for r in (*response.history, response):
         request = getattr(r, "request", None)
-        headers = getattr(request, "headers", None)
-        if headers:
-            found += header_secrets(headers)
-    return found
+        found += request_secrets(getattr(request, "headers", None), getattr(request, "url", None))
+    return [*found, *known_secrets()]
+
+
+def _shown(url: str | None) -> str:
+    """``url`` for a message: credential parameters masked, known secrets (a token in the
+    path) scrubbed."""
+    return scrub(mask_url(url), known_secrets())
 
 
 def decode_json(method: str, response: requests.Response, *, token: Token | None = None) -> Any:
@@ -217,14 +244,14 @@ def decode_json(method: str, response: requests.Response, *, token: Token | None
     del body
     if too_deep:
         raise ResponseFormatError(
-            f"{method} {mask_url(response.url)} answered {response.status_code} with JSON that "
+            f"{method} {_shown(response.url)} answered {response.status_code} with JSON that "
             f"is nested more deeply than Python can decode ({size} bytes). This is not a "
             "normal API answer; check the base URL."
         )
     ctype = response.headers.get("Content-Type") or "no content type"
     excerpt = snippet(response.content, secrets=response_secrets(response, token))
     raise ResponseFormatError(
-        f"{method} {mask_url(response.url)} answered {response.status_code} with {ctype}, "
+        f"{method} {_shown(response.url)} answered {response.status_code} with {ctype}, "
         f"not JSON: {excerpt!r}. A proxy, captive portal or wrong base URL often does this; "
         "check the base URL."
     )
@@ -246,7 +273,7 @@ def api_error(
         api_message = snippet(response.content, secrets=secrets)
     elif api_message:
         api_message = snippet(api_message, secrets=secrets, limit=500)
-    url = mask_url(response.url)
+    url = _shown(response.url)
     reason = scrub(response.reason or "", secrets)
     head = f"{status} {snippet(reason, limit=80)}".strip() + f" from {method} {url}"
     said = f": {api_message.rstrip().rstrip('.')}" if api_message else ""  # we add the full stop
@@ -294,7 +321,7 @@ def check_redirect(response: requests.Response, **_: Any) -> requests.Response:
     if why is not None:
         request = response.request
         method = (request.method if request is not None else None) or "GET"
-        url = mask_url(response.url)
+        url = _shown(response.url)
         raise ApiError(
             f"{response.status_code} from {method} {url}: the server redirected to an invalid "
             f"URL ({why}). The API or a proxy in between is misconfigured; check the base URL.",

@@ -19,13 +19,20 @@ from requests.auth import AuthBase
 
 from . import logmask
 from ._version import __version__
+from .bodies import DEFAULT_MAX_BODY, BodyTooLarge, DamagedBody, read_body
 from .cache import CacheSpec, Expiry, cached_session
 from .deadline import install as watch_deadlines
 from .ratelimit import Pacer
-from .responses import check_redirect
+from .responses import body_error, check_redirect
 from .retrying import make_retry
 
-__all__ = ["DEFAULT_POOL_SIZE", "PacedAdapter", "build_session", "read_environment_once"]
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "DEFAULT_POOL_SIZE",
+    "PacedAdapter",
+    "build_session",
+    "read_environment_once",
+]
 
 DEFAULT_POOL_SIZE = 16  # connections kept per host: enough for paginate's workers
 
@@ -37,20 +44,31 @@ class PacedAdapter(HTTPAdapter):
     count; the retry policy sends its resends through the same pacer.
     """
 
-    def __init__(self, *, pacer: Pacer, **kwargs: Any) -> None:
+    def __init__(self, *, pacer: Pacer, max_body: int = DEFAULT_MAX_BODY, **kwargs: Any) -> None:
         self.pacer = pacer
+        self.max_body = max_body
         super().__init__(**kwargs)
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
     ) -> requests.Response:
-        self.pacer.before_send(request.method or "GET", request.url or "")
+        method = request.method or "GET"
+        self.pacer.before_send(method, request.url or "")
         try:
             response = super().send(request, *args, **kwargs)
         except BaseException:
             self.pacer.abandon()
             raise
         self.pacer.observe(response.status_code, response.headers)
+        if not kwargs.get("stream"):
+            # Read here, not by requests: decompressed with a limit, a cut stream an error.
+            try:
+                read_body(response, limit=self.max_body)
+            except (BodyTooLarge, DamagedBody) as problem:
+                failure = body_error(method, request.url or "", problem)
+            else:
+                return response
+            raise failure  # outside the except block: nothing chained
         return response
 
 
@@ -63,6 +81,7 @@ def build_session(
     cache: CacheSpec = None,
     cache_expire_after: Mapping[str, Expiry] | Expiry | None = None,
     headers: Mapping[str, str] | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
 ) -> requests.Session:
     """A session for ``base_url``: the paced, retried adapter mounted, ``auth`` set.
 
@@ -74,6 +93,7 @@ def build_session(
         cache: a requests-cache session instead of a plain one when set.
         cache_expire_after: the cache's expiry settings.
         headers: extra headers for every request.
+        max_body: the largest answer body, in bytes after decompression.
 
     >>> session = build_session("https://api.example.com", auth=None,
     ...                         pacer=Pacer(None), retries=3)  # doctest: +SKIP
@@ -83,6 +103,7 @@ def build_session(
     )
     adapter = PacedAdapter(
         pacer=pacer,
+        max_body=max_body,
         max_retries=make_retry(retries, max_wait=pacer.max_wait, pacer=pacer),
         pool_connections=4,
         pool_maxsize=DEFAULT_POOL_SIZE,

@@ -36,6 +36,8 @@ ROW_NAMES = (
     "paging style: cursor (Slack)",
     "paging style: next URL (Spotify)",
     "paging style: last id (Stripe)",
+    "paging style: GraphQL connection (GitHub)",
+    "revalidated re-run (304s)",
     "announced limit: ietf headers",
     "announced limit: openai headers",
     "announced limit: github headers",
@@ -120,3 +122,29 @@ def test_out_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "is a file; give a directory" in done.stderr
     assert target.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_only_runs_the_groups_named(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--only", "revalidate", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=QUICK_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert len(table) == 2 and table[1].startswith("| revalidated re-run (304s) |")
+    assert "x304 of" in table[1] and "0 of the budget spent" in table[1]
+    assert not (tmp_path / "bench.png").exists()  # the chart needs the main group
+    assert JWT_PREFIX not in done.stdout + done.stderr
+
+
+def test_only_refuses_an_unknown_group() -> None:
+    done = subprocess.run(
+        [sys.executable, str(RUN), "--only", "styles,nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "unknown group nope" in done.stderr

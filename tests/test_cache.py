@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -401,3 +402,34 @@ def test_revalidation_stays_within_one_credential(
 def test_revalidate_needs_a_cache() -> None:
     with pytest.raises(ValueError, match="pass cache= too"):
         bk.Client("http://127.0.0.1:9", FAKE_TOKEN, revalidate=True)
+
+
+def test_revalidated_pages_are_fetched_concurrently(
+    github_sandbox: bk.sandbox.Sandbox, tmp_path: Path
+) -> None:
+    # A 304 is a round trip, not a cache hit: planned pages go to the paging threads.
+    sb = github_sandbox
+    with bk.Client(
+        sb.ratelimit_url, REVALIDATE_TOKEN, cache=tmp_path / "c", revalidate=True
+    ) as api:
+        api.paginate(GITHUB_LISTING, {"per_page": 6}, progress=False)
+        sb.set_latency(0.05)
+        in_flight = peak = 0
+        lock = threading.Lock()
+        original = api.response
+
+        def response(*args: object, **kwargs: object) -> object:
+            nonlocal in_flight, peak
+            with lock:
+                in_flight += 1
+                peak = max(peak, in_flight)
+            try:
+                return original(*args, **kwargs)  # type: ignore[arg-type]
+            finally:
+                with lock:
+                    in_flight -= 1
+
+        api.response = response  # type: ignore[method-assign,assignment]
+        again = api.paginate(GITHUB_LISTING, {"per_page": 6}, workers=4, progress=False)
+    assert again.attrs["paging"]["revalidated"] == 10
+    assert peak >= 2

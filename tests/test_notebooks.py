@@ -86,9 +86,10 @@ def cell_exact(nb: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
     return found[0]
 
 
-def test_there_are_six_tutorials() -> None:
-    assert [p.name[:3] for p in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_", "06_"]
-    assert NOTEBOOKS[-1].name == "06_your_own_api.ipynb"
+def test_the_tutorials_are_numbered_without_gaps() -> None:
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{n:02d}_" for n in range(1, len(NOTEBOOKS) + 1)]
+    names = {p.name for p in NOTEBOOKS}
+    assert {"06_your_own_api.ipynb", "07_signing_in.ipynb"} <= names
 
 
 # -- what the stored notebooks show ---------------------------------------------------
@@ -229,6 +230,24 @@ def test_06_cassette_is_committed_and_holds_no_credential() -> None:
     assert "interactions:" in text
     assert "Authorization" not in text and "Bearer" not in text
     assert bk.scan(cassettes[0]) == []
+
+
+def test_07_signs_in_refreshes_once_and_writes_nothing_to_the_users_data_folder() -> None:
+    nb = STORED["07_signing_in.ipynb"]
+    logins = [c.source for c in code_cells(nb) if "Login(" in c.source]
+    assert len(logins) == 3
+    # CI must not leave a sign-in in the real per-user store (store=True is the default).
+    assert all("store=store_path" in s or "store=False" in s for s in logins), logins
+    assert "tempfile.mkdtemp()" in cell_with(nb, "store_path = ").source
+    assert outputs_of(cell_exact(nb, "login.status")).strip() == "'pending'"
+    assert "'signed_in'" in outputs_of(cell_with(nb, "login.wait(timeout="))
+    assert "'username': 'sandbox-user'" in outputs_of(cell_with(nb, "me = bk.Client("))
+    refreshes = cell_exact(nb, "sb.token_requests - before, login.refresh_count")
+    assert outputs_of(refreshes).strip() == "(1, 1)"
+    assert "('signed_in', 0)" in outputs_of(cell_with(nb, "tomorrow.start()"))
+    assert outputs_of(cell_with(nb, "tomorrow.forget()")).strip() == "(True, False)"
+    # The one-time code in the address the browser ended on is never shown.
+    assert "code=" not in "\n".join(outputs_of(c) for c in code_cells(nb))
 
 
 # -- the shape of a tutorial -------------------------------------------------------------

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -115,7 +116,10 @@ def identity(kind: str, base_url: str, **request: Any) -> tuple[str, dict[str, A
         elif name == "path":
             value = mask_url(str(value))
         shown[name] = _jsonable(value)
-    digest = hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()
+    # The host and port are left out, as cassettes leave them out of matching: a sandbox
+    # on another port after a kernel restart is the same API, and so is a proxy's host.
+    same = {**shown, "base_url": urlsplit(base_url).path.rstrip("/")}
+    digest = hashlib.sha256(json.dumps(same, sort_keys=True, default=str).encode()).hexdigest()
     return digest, shown
 
 
@@ -343,7 +347,7 @@ def _request_json(request: PageRequest | None) -> dict[str, Any] | None:
 
 
 def _carries_credential(request: PageRequest) -> bool:
-    from urllib.parse import parse_qsl, urlsplit
+    from urllib.parse import parse_qsl
 
     parts = urlsplit(request.path)
     names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)]

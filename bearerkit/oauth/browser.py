@@ -101,7 +101,7 @@ class BrowserLogin(UserLogin):
         scope: str | Sequence[str] | None = None,
         client_secret: str | None = None,
         redirect_uri: str = "http://127.0.0.1:0/callback",
-        store: bool | str | Any = True,
+        store: bool | str | os.PathLike[str] = True,
         open_browser: bool = True,
         clock: Clock | None = None,
     ) -> None:

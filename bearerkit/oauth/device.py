@@ -20,6 +20,7 @@ at once; a background thread polls the token endpoint, so the kernel stays free:
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -141,7 +142,7 @@ class DeviceLogin(UserLogin):
         *,
         scope: str | Sequence[str] | None = None,
         client_secret: str | None = None,
-        store: bool | str | Any = True,
+        store: bool | str | os.PathLike[str] = True,
         clock: Clock | None = None,
     ) -> None:
         check_url("device_authorization_url", device_authorization_url)

@@ -28,13 +28,15 @@ import dataclasses
 import functools
 import hashlib
 import logging
+import math
+import os
 import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -44,6 +46,7 @@ from requests.cookies import extract_cookies_to_jar
 
 from bearerkit.auth import check_transport, is_loopback
 from bearerkit.auth import origin as _origin
+from bearerkit.cassette import replaying
 from bearerkit.errors import AuthError, BearerkitError, InsecureTransportError, TokenError
 from bearerkit.oauth.answer import TokenAnswer
 from bearerkit.oauth.credentials import _renewal_delay
@@ -80,6 +83,7 @@ _USER_HINTS = {
     "unsupported_grant_type": "This token endpoint does not offer this flow: check token_url.",
     "invalid_request": "Check token_url, client_id and scope=.",
     "invalid_grant": "The code or refresh token was refused: sign in again.",
+    "device_flow_disabled": "Enable 'Device Flow' in the GitHub app's settings.",
 }
 
 
@@ -90,7 +94,7 @@ _USER_HINTS = {
 class LoginState:
     """Everything a display shows about a sign-in; nothing in it is secret.
 
-    See ``/work/helpers/LOGIN_UI.md`` (and the README) for what each field means.
+    See the README's sign-in section for what each field means.
     """
 
     flow: str
@@ -303,7 +307,7 @@ class UserLogin(AuthBase):
         *,
         scope: str | Sequence[str] | None = None,
         client_secret: str | None = None,
-        store: bool | str | Any = True,
+        store: bool | str | os.PathLike[str] = True,
         clock: Clock | None = None,
     ) -> None:
         secret = Secret(client_secret if isinstance(client_secret, str) else "")
@@ -377,12 +381,9 @@ class UserLogin(AuthBase):
     def expires_at(self) -> datetime | None:
         """When the current access token expires (UTC), if known."""
         live = self._live
-        if live is None or live.expires_at is None:
+        if live is None or live.expires_at is None or not math.isfinite(live.expires_at):
             return None
-        return datetime.now(timezone.utc) + (
-            datetime.fromtimestamp(live.expires_at, timezone.utc)
-            - datetime.fromtimestamp(self.clock(), timezone.utc)
-        )
+        return datetime.now(timezone.utc) + timedelta(seconds=live.expires_at - self.clock())
 
     def subscribe(self, callback: Callable[[LoginState], None]) -> Callable[[], None]:
         """Call ``callback(state)`` now and after every change; returns the unsubscribe function."""
@@ -552,6 +553,8 @@ class UserLogin(AuthBase):
         return live
 
     def _save(self, live: _Live) -> None:
+        if replaying():
+            return  # a replayed sign-in's tokens are masks: never store them
         self._store.save(
             StoredTokens(
                 access_token=live.access_token,
@@ -585,6 +588,8 @@ class UserLogin(AuthBase):
 
     def _sign_in_from_store(self) -> bool:
         """Signed in from the store: no request while its access token is valid."""
+        if replaying():
+            return False  # a replay signs in from the cassette, whatever this machine holds
         stored = self._store.load()
         if stored is None or not self._accepts(stored):
             return False
@@ -620,7 +625,7 @@ class UserLogin(AuthBase):
                 and not self._due(live)
             ):
                 return live  # another thread renewed while this one waited
-            stored = self._store.load()
+            stored = None if replaying() else self._store.load()
             if stored is not None and self._accepts(stored):
                 candidate = self._from_stored(stored)
                 if (

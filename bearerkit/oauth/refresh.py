@@ -15,8 +15,8 @@ later starts a new chain.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from typing import Any
 
 from bearerkit.errors import TokenError
 from bearerkit.oauth.login import Clock, UserLogin, _Live, _seed
@@ -57,7 +57,7 @@ class RefreshLogin(UserLogin):
         *,
         client_secret: str | None = None,
         scope: str | Sequence[str] | None = None,
-        store: bool | str | Any = True,
+        store: bool | str | os.PathLike[str] = True,
         clock: Clock | None = None,
     ) -> None:
         sealed = Secret(refresh_token if isinstance(refresh_token, str) else "")

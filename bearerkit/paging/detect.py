@@ -168,10 +168,10 @@ STRIPE_ID_PREFIXES = (
     "py_",
     "tr_",
     "il_",
+    "file_",
 )
-OPENAI_OBJECTS = ("file", "fine_tuning.", "assistant", "thread", "batch", "vector_store")
-AFTER = LastId("after")
-STARTING_AFTER = LastId("starting_after")
+# ("file" is both APIs' object name: OpenAI's ids are "file-...", Stripe's "file_...".)
+OPENAI_OBJECTS = ("fine_tuning.", "assistant", "thread", "batch", "vector_store")
 
 
 def _list_api(body: Mapping[str, Any]) -> str | None:

@@ -19,12 +19,12 @@ from urllib.parse import unquote, urlsplit
 
 from ..auth import origin
 from ..cassette import recording
-from ..errors import BearerkitError, PagingError, ResponseFormatError
+from ..errors import BearerkitError, PagingError, PagingInterrupted, ResponseFormatError
 from ..frames import locate_records
 from ..redact import mask_url
 from .detect import detect, require_followable
 from .page import GetPage, Page, PageRequest, Paginator
-from .partial import done_reason, incomplete, run_info, with_partial
+from .partial import done_reason, incomplete, interrupted, run_info, with_partial
 from .plan import Pending, Plan
 from .pool import run_planned
 from .progress import close_bar, progress_bar, tick
@@ -142,7 +142,7 @@ def paginate(
         except BearerkitError as err:
             raise with_partial(err, state) from None
         pending = _pending(planned)
-        cached = first.from_cache
+        cached = first.from_cache and not first.revalidated  # a 304 is a round trip
 
     if pending is not None:
         if recording():
@@ -188,42 +188,50 @@ def _run_sequential(
     """Follow ``next_request`` one page at a time (cursors, next links, last ids)."""
     bar = None
     ok = False
+    stop: PagingInterrupted | None = None
     try:
-        while following is not None:
-            allowed, cut_by = state.allowed(max_pages)
-            if allowed is not None and allowed <= 0 and cut_by is not None:
-                ok = True
-                return incomplete(
-                    state,
-                    cut_by,
-                    max_pages,
-                    None,
-                    next_request=following if cut_by == "max_pages" else None,
-                )
-            key = following.key()
-            if key in state.seen:
-                raise with_partial(
-                    PagingError(
-                        f"The API sent the same next page twice ({shown(following)}); stopping "
-                        "instead of going round in circles. Check the paginator's cursor field."
-                    ),
-                    state,
-                    next_request=None,
-                )
-            state.seen.add(key)
-            if bar is None and progress is not False:
-                bar = progress_bar(None, True, desc=desc, initial=state.pages)
-            try:
-                page = state.fetch(fetch, following)
-                nxt = state.paginator.next_request(page)
-            except BearerkitError as err:
-                raise with_partial(err, state, next_request=following) from None
-            state.add(page.records, next_request=nxt)
-            tick(bar)
-            following = nxt
-        ok = True
+        try:
+            while following is not None:
+                allowed, cut_by = state.allowed(max_pages)
+                if allowed is not None and allowed <= 0 and cut_by is not None:
+                    ok = True
+                    return incomplete(
+                        state,
+                        cut_by,
+                        max_pages,
+                        None,
+                        next_request=following if cut_by == "max_pages" else None,
+                    )
+                key = following.key()
+                if key in state.seen:
+                    raise with_partial(
+                        PagingError(
+                            f"The API sent the same next page twice ({shown(following)}); "
+                            "stopping instead of going round in circles. Check the "
+                            "paginator's cursor field."
+                        ),
+                        state,
+                        next_request=None,
+                    )
+                state.seen.add(key)
+                if bar is None and progress is not False:
+                    bar = progress_bar(None, True, desc=desc, initial=state.pages)
+                try:
+                    page = state.fetch(fetch, following)
+                    nxt = state.paginator.next_request(page)
+                except BearerkitError as err:
+                    raise with_partial(err, state, next_request=following) from None
+                state.add(page.records, next_request=nxt)
+                following = nxt  # straight after add: a Ctrl-C now resumes at the right page
+                tick(bar)
+            ok = True
+        except KeyboardInterrupt:
+            # The page being fetched is dropped; resume= sends it again.
+            stop = interrupted(state, next_request=following)
     finally:
         close_bar(bar, finished=ok)
+    if stop is not None:
+        raise stop  # outside the except block: no chained interrupt (its frames hold headers)
     return Run(
         state.records,
         run_info(state.paginator, state.pages, len(state.records), True, done_reason(state)),

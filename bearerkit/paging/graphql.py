@@ -18,13 +18,13 @@ GraphQL reports failures inside a 200 answer (``{"errors": [...]}``):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ApiError, NotFoundError, PagingError, RateLimitError
 from ..frames import lookup
-from ..redact import mask_url
+from ..redact import mask_url, scrub
 from .page import Page, PageRequest, Paginator
 
 __all__ = [
@@ -64,12 +64,16 @@ def graphql_request(
     return PageRequest("POST", path, None, {"query": query, "variables": dict(variables or {})})
 
 
-def raise_for_errors(body: Any, *, url: str, method: str = "POST") -> None:
+def raise_for_errors(
+    body: Any, *, url: str, method: str = "POST", secrets: Iterable[str | None] = ()
+) -> None:
     """Raise the API's GraphQL ``errors`` (sent in a 200 answer) as a bearerkit error.
 
     GitHub answers ``{"data": null, "errors": [{"type": "NOT_FOUND", "message": ...}]}``;
     partial ``data`` beside ``errors`` is an error too (a frame would hide what failed).
     ``RATE_LIMITED`` becomes :class:`RateLimitError`, ``NOT_FOUND`` :class:`NotFoundError`.
+    ``secrets`` (the request's credentials) are removed from the API's words, should
+    it echo one.
     """
     if not isinstance(body, Mapping):
         return
@@ -77,7 +81,7 @@ def raise_for_errors(body: Any, *, url: str, method: str = "POST") -> None:
     if not errors:
         return
     items = errors if isinstance(errors, list) else [errors]
-    messages = [_error_text(e) for e in items]
+    messages = [scrub(_error_text(e), secrets) for e in items]
     shown = "; ".join(messages[:_SHOWN_ERRORS])
     if len(messages) > _SHOWN_ERRORS:
         shown += f" (and {len(messages) - _SHOWN_ERRORS} more)"

@@ -65,7 +65,8 @@ def run_planned(
                         raise with_partial(
                             err, state, pending=Pending(kept[index:], later)
                         ) from None
-                    got, cached = page.records, page.from_cache
+                    # A revalidated page cost a round trip (a 304): the rest go to the pool.
+                got, cached = page.records, page.from_cache and not page.revalidated
                 state.add(got)
                 index += 1
                 tick(bar)

@@ -30,12 +30,21 @@ def tick(bar: Any) -> None:
 
 
 def close_bar(bar: Any, *, finished: bool) -> None:
-    """Close the bar; a finished run's bar ends at 100% even when the total was unknown."""
+    """Close the bar; a finished run's bar ends at 100% even when the total was unknown.
+
+    The count becomes the total in place, never through ``reset()``: that prints a
+    ``0/6`` frame and, with the start time put back, a negative rate in logs and
+    piped output.
+    """
     if bar is None:
         return
     if finished and bar.total != bar.n:
-        done, started = bar.n, bar.start_t
-        bar.reset(total=done)  # also sets a widget's maximum in Jupyter
-        bar.start_t = started  # keep the elapsed time and rate honest
-        bar.update(done)
+        bar.total = bar.n
+        container = getattr(bar, "container", None)  # tqdm.notebook: the widget's own maximum
+        if container is not None:
+            widget = container.children[1]
+            widget.max = bar.n
+            widget.bar_style = ""  # no longer the "unknown total" look
+            widget.layout.width = None
+        bar.refresh()
     bar.close()

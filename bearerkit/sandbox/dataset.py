@@ -1,12 +1,20 @@
 """The small dataset the paging styles and rate-limit dialects serve, and their helpers.
 
-Fifty-seven records ``{"id": i, "name": "Item 01", "rank": i}``, always in id
-order, so a test can check that a walk through any style returns each record
-once and in order. Styles whose APIs use string ids (Stripe, OpenAI) get them
-with a prefix: ``cus_0001``, ``file-0001``.
+Fifty-seven records, always in id order, so a test can check that a walk through
+any style returns each record once and in order. Each has what real listings have:
+a nested ``owner`` object, a ``labels`` list (sometimes empty) and ISO-8601 UTC
+timestamps ``created_at`` and ``updated_at``::
 
->>> records()[0], records("cus_")[56]["id"]
-({'id': 1, 'name': 'Item 01', 'rank': 1}, 'cus_0057')
+    {"id": 1, "name": "Item 01", "rank": 1,
+     "owner": {"id": 102, "login": "grace", "name": "Grace Hopper"},
+     "labels": ["docs", "question"], "created_at": "2024-01-08T10:07:00Z",
+     "updated_at": "2024-01-09T13:07:00Z"}
+
+Styles whose APIs use string ids (Stripe, OpenAI) get them with a prefix:
+``cus_0001``, ``file-0001``. Everything is derived from the id: no randomness.
+
+>>> records()[0]["owner"], records("cus_")[56]["id"]
+({'id': 102, 'login': 'grace', 'name': 'Grace Hopper'}, 'cus_0057')
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +34,17 @@ DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100  # larger requested sizes are cut to this, as GitHub does
 
 _INTEGER = re.compile(r"[0-9]{1,9}")
+# Who owns the records: (id, login, name), assigned round-robin by record id.
+OWNERS = (
+    (101, "ada", "Ada Lovelace"),
+    (102, "grace", "Grace Hopper"),
+    (103, "alan", "Alan Turing"),
+    (104, "katherine", "Katherine Johnson"),
+    (105, "edsger", "Edsger Dijkstra"),
+)
+LABELS = ("bug", "docs", "feature", "question", "design")
+FIRST_CREATED = datetime(2024, 1, 3, 9, 0, tzinfo=timezone.utc)
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class BadRequest(ValueError):
@@ -44,13 +64,27 @@ def message_error(message: str, status: int = 400) -> Reply:
 def records(id_prefix: str | None = None) -> tuple[dict[str, Any], ...]:
     """The 57 records in id order; ``id_prefix`` turns ids into strings (``cus_0001``)."""
     return tuple(
-        {
-            "id": i if id_prefix is None else f"{id_prefix}{i:04d}",
-            "name": f"Item {i:02d}",
-            "rank": i,
-        }
+        _record(i, i if id_prefix is None else f"{id_prefix}{i:04d}")
         for i in range(1, RECORD_COUNT + 1)
     )
+
+
+def _record(i: int, record_id: int | str) -> dict[str, Any]:
+    """Record number ``i`` (1-based): every field follows from ``i``."""
+    owner_id, login, name = OWNERS[i % len(OWNERS)]
+    # Every 7th record has no label; the others one or two, in a fixed order.
+    labels = [] if i % 7 == 0 else sorted({LABELS[i % 5], LABELS[(i * 3) % 5]})
+    created = FIRST_CREATED + timedelta(days=5 * i, hours=i % 24, minutes=7 * i % 60)
+    updated = created + timedelta(days=i % 11, hours=3)
+    return {
+        "id": record_id,
+        "name": f"Item {i:02d}",
+        "rank": i,
+        "owner": {"id": owner_id, "login": login, "name": name},
+        "labels": labels,
+        "created_at": created.strftime(_ISO),
+        "updated_at": updated.strftime(_ISO),
+    }
 
 
 def integer(

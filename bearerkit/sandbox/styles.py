@@ -19,6 +19,8 @@ Paths after ``/styles``, and how each announces the next page:
   (absent at the end).
 - ``GET /stripe/customers?limit&starting_after``: ``has_more``; ids ``cus_0001``...
 - ``GET /openai/files?limit&after``: ``has_more`` and ``last_id``; ids ``file-0001``...
+- ``GET /openai/fine_tuning/jobs?limit&after``: ``has_more`` only (no ``first_id``/``last_id``),
+  ids ``ftjob-0001``...; ``starting_after`` is refused as OpenAI refuses unknown arguments.
 - ``GET /graph/users?$top&$skiptoken``: ``@odata.nextLink``.
 - ``GET /facebook/posts?limit&after``: ``paging.next`` and ``paging.cursors``.
 - ``GET /offset/items?offset&limit``: ``offset``, ``limit`` and ``total``.
@@ -281,6 +283,22 @@ def openai(request: Request, root: str) -> Reply:
             "has_more": more_after(offset, size),
         },
     )
+
+
+def openai_jobs(request: Request, root: str) -> Reply:
+    """OpenAI's fine-tuning jobs: ``{"object": "list", "data", "has_more"}``, no ids beside."""
+    query = request.query
+    if "starting_after" in query:
+        return _openai_error(
+            "starting_after", "Unrecognized request argument supplied: starting_after"
+        )
+    size = page_size(query, "limit", error=_openai_error("limit", "Invalid limit"))
+    after = query.get("after")
+    offset = offset_after(
+        after, "ftjob-", error=_openai_error("after", f"No such fine-tuning job: {after}")
+    )
+    items = [{"object": "fine_tuning.job", **r} for r in window(offset, size, "ftjob-")]
+    return json_reply(200, {"object": "list", "data": items, "has_more": more_after(offset, size)})
 
 
 def graph(request: Request, root: str) -> Reply:
@@ -691,6 +709,7 @@ _ROUTES = [
     _route("GET", r"/x/users/[^/]+/tweets", x_tweets),
     _route("GET", r"/stripe/customers", stripe),
     _route("GET", r"/openai/files", openai),
+    _route("GET", r"/openai/fine_tuning/jobs", openai_jobs),
     _route("GET", r"/graph/users", graph),
     _route("GET", r"/facebook/posts", facebook),
     _route("GET", r"/offset/items", offset_items),

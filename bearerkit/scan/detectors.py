@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bearerkit.redact import is_secret_param
+from bearerkit.redact import form_pattern, is_secret_param, secret_forms
 from bearerkit.shapes import JWT_IN_TEXT, PROVIDER_TOKENS, V3_KEY, is_placeholder
 
 __all__ = ["ALLOW_MARKERS", "IMAGE_MIMES", "Detector", "Hit", "is_env_secret", "mask"]
@@ -116,10 +116,17 @@ class Detector:
     """
 
     def __init__(self, env_secrets: dict[str, str], allow: tuple[re.Pattern[str], ...]) -> None:
-        self._env_secrets = env_secrets
         self._allow = allow
+        # Each value in every form it takes in a file: raw, percent-encoded (a cassette's
+        # URI), JSON-escaped, base64 (bearerkit.redact.secret_forms).
+        self._env_secrets: dict[str, str] = {}
+        for value, name in env_secrets.items():
+            for form in (value, *secret_forms(value)):
+                self._env_secrets.setdefault(form, name)
         self._env_re = (
-            re.compile("|".join(re.escape(v) for v in sorted(env_secrets, key=len, reverse=True)))
+            re.compile(
+                "|".join(form_pattern(v) for v in sorted(self._env_secrets, key=len, reverse=True))
+            )
             if env_secrets
             else None
         )
@@ -181,7 +188,10 @@ class Detector:
         if self._env_re is None:
             return
         for m in self._env_re.finditer(text):
-            name = self._env_secrets[m.group()]
+            found = m.group()
+            name = self._env_secrets.get(found) or self._env_secrets.get(_upper_escapes(found))
+            if name is None:
+                continue
             yield Hit("env_value", m.group(), m.start(), m.end(), name)
 
     def _reportable(self, secret: str) -> bool:
@@ -190,6 +200,10 @@ class Detector:
             and len(set(secret.lower()) - set("-_. ")) > 1  # "xxxx", "0000": filler
             and not any(p.search(secret) for p in self._allow)
         )
+
+
+def _upper_escapes(text: str) -> str:
+    return re.sub(r"%[0-9a-fA-F]{2}", lambda m: m.group().upper(), text)
 
 
 def _shape_hits(text: str) -> Iterator[Hit]:

@@ -14,8 +14,11 @@ undecodable files are skipped, and so are the folders in :data:`SKIP_DIRS`.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +32,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NOTEBOOK_BYTES",
     "SKIP_DIRS",
+    "YAML_SUFFIXES",
     "Spot",
     "Where",
     "iter_files",
@@ -37,6 +41,10 @@ __all__ = [
 ]
 
 Where = Literal["source", "output", "metadata", "file"]
+
+# YAML files (cassettes) are also read as YAML when their lines may hide a string.
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+_ESCAPED_BREAK = re.compile(r"\\\n")
 
 # Bigger plain files are data dumps, not code someone pasted a token into.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -132,7 +140,62 @@ def scan_file(
             except RecursionError:
                 pass  # absurdly deep JSON: the text scan below still sees every string
     # Not a notebook, or a broken/old-format one: its raw text can still leak.
-    return [Spot(None, "file", line, hit) for line, hit in detector.text(text)]
+    spots = [Spot(None, "file", line, hit) for line, hit in detector.text(text)]
+    if path.suffix.lower() in YAML_SUFFIXES and _hides_strings(text):
+        seen = {spot.hit.secret for spot in spots}
+        spots += [spot for spot in _yaml_spots(text, detector) if spot.hit.secret not in seen]
+    return spots
+
+
+def _hides_strings(text: str) -> bool:
+    """Whether YAML may hold a string its lines do not show whole: a ``!!binary`` body
+    (vcrpy writes every non-UTF-8 body so) or a double-quoted scalar continued with an
+    escaped line break (a ``\\`` at the end of a line, which YAML loads as nothing)."""
+    return "!!binary" in text or _ESCAPED_BREAK.search(text) is not None
+
+
+def _yaml_spots(text: str, detector: Detector) -> Iterator[Spot]:
+    """Hits in the strings YAML loads (``!!binary`` decoded), at their first line.
+
+    Composed, not constructed: no tag is ever acted on, and an alias is read once.
+    """
+    import yaml  # late: only YAML files that hide strings need it
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return  # not YAML after all: the text scan above is all there is
+    stack: list[Any] = [root] if root is not None else []
+    visited: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            value = _scalar_text(node)
+            if value:
+                for _, hit in detector.text(value):
+                    yield Spot(None, "file", node.start_mark.line + 1, hit)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _scalar_text(node: Any) -> str:
+    if node.tag != "tag:yaml.org,2002:binary":
+        return str(node.value)
+    try:
+        data = base64.b64decode("".join(str(node.value).split()), validate=True)
+    except (binascii.Error, ValueError):
+        return ""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Tokens are ASCII: every other byte becomes a space, so none glues onto one.
+        return bytes(b if 32 <= b < 127 or b in (9, 10, 13) else 32 for b in data).decode("ascii")
 
 
 def read_text(path: Path, limit: int) -> str | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..client import Client
-from ..errors import RecordPathError, ResponseFormatError
+from ..errors import PagingError, RecordPathError, ResponseFormatError
 from ..frames import records_to_frame, typed
 from ..tmdb_kinds import (
     DEFAULT_LANGUAGE,
@@ -324,9 +324,10 @@ class TMDB:
                     max_pages=min(pages, MAX_PAGES),
                     progress=progress,
                 )
-            except RecordPathError as exc:
-                # The caller named no record path: a page without 'results' is TMDB's
-                # answer being odd, not the caller's mistake.
+            except (RecordPathError, PagingError) as exc:
+                # The caller named no record path or paginator: a page without 'results',
+                # or with a total_pages that is no page count, is TMDB's answer being odd,
+                # not the caller's mistake.
                 failure = ResponseFormatError(
                     f"GET {path} answered a page that is not TMDB's shape ({exc}); expected "
                     "{'results': [...], 'total_pages': int}. Check the base URL."

@@ -459,10 +459,16 @@ class ApiExplorer(FetchParts, widgets.VBox):
                 f"The parameter {secret!r} carries a credential; the client sends its token "
                 "itself. Keep credentials in .env, not in the parameters field."
             )
-        call = _Call(method, path, params, bool(self.all_pages.value))
-        if contains_secret(f"{path}\n{json.dumps(params, default=str)}", self._secrets()):
-            raise ValueError("The path or parameters contain the token; remove it from there.")
-        return call
+        secrets = self._secrets()
+        if contains_secret(f"{self.path.value}\n{self.params.value}", secrets):
+            # Out of the fields too: their text is saved with the notebook's widget state.
+            self.path.value = scrub(self.path.value, secrets)
+            self.params.value = scrub(self.params.value, secrets)
+            raise ValueError(
+                "The path or parameters contained the token; it was removed from them "
+                "(shown as ***). The client sends the token itself, in the Authorization header."
+            )
+        return _Call(method, path, params, bool(self.all_pages.value))
 
     def _secrets(self) -> set[str]:
         """The credentials this client holds: never in the code, never sent in a path."""

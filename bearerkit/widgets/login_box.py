@@ -28,7 +28,7 @@ __all__ = ["LoginBox"]
 TICK_SECONDS = 1.0  # the countdown's step
 _TITLES = {
     "device": "Sign in with a code",
-    "browser": "Sign in in your browser",
+    "browser": "Sign in with your browser",
     "refresh": "Sign in with a refresh token",
 }
 _STATUS_TEXT = {
@@ -44,6 +44,8 @@ _CODE_STYLE = (
     "font: bold 2em monospace; letter-spacing: .12em; padding: .1em .4em; "
     "border: 1px solid #bbb; border-radius: 4px; user-select: all"
 )
+# JupyterLab draws links like plain text: make them look like links.
+_LINK_STYLE = "color: #1565c0; text-decoration: underline"
 # The copy button works in the browser alone (no kernel round trip): the clipboard
 # API, with a select-the-text fallback where it is not allowed.
 _COPY_JS = (
@@ -57,7 +59,8 @@ _COPY_JS = (
 def _link(url: str, text: str | None = None) -> str:
     href = html.escape(url, quote=True)
     return (
-        f'<a href="{href}" target="_blank" rel="noopener noreferrer">{html.escape(text or url)}</a>'
+        f'<a href="{href}" target="_blank" rel="noopener noreferrer" style="{_LINK_STYLE}">'
+        f"{html.escape(text or url)}</a>"
     )
 
 
@@ -140,6 +143,12 @@ class LoginBox(widgets.VBox):
         self.finish.on_click(lambda _button: self.submit())
         super().__init__()
         self._unsubscribe: Callable[[], None] = login.subscribe(self._render)
+
+    def __repr__(self) -> str:
+        # Stable (no code, port or time in it): it is the widget's text/plain, which
+        # notebooks store and nbval compares.
+        flow = self._state.flow if self._state is not None else "sign-in"
+        return f"<bearerkit LoginBox: {flow} sign-in>"
 
     # --- what tests and users read -----------------------------------------------------
 

@@ -27,7 +27,9 @@ ERROR_STYLE = "color: #b00020; white-space: pre-wrap; margin: 0.25em 0"
 SEPARATOR = " · "  # between the parts of a status line
 # Columns that name a record, best first: the one found is shown right after ``id``.
 NAME_COLUMNS = ("title", "name", "full_name", "display_name", "login", "username", "label", "key")
-TEXT_CHARS = 60  # longer text is cut short in a table on screen (the frame keeps it whole)
+# Longer text is cut short in a table on screen (the frame keeps it whole); under pandas'
+# own display.max_colwidth (50), so the "…" shown is ours, at the same place every time.
+TEXT_CHARS = 48
 
 
 def error_html(message: str) -> str:
@@ -50,7 +52,7 @@ def display_frame(frame: pd.DataFrame, *, columns: Sequence[str] | None = None) 
 
     >>> shown = display_frame(pd.DataFrame({"adult": [0], "title": ["x" * 99], "id": [7]}))
     >>> shown.columns.tolist(), len(shown.loc[0, "title"])
-    (['id', 'title', 'adult'], 60)
+    (['id', 'title', 'adult'], 48)
     """
     names = [str(c) for c in frame.columns]
     first = [c for c in ("id", _name_column(names)) if c is not None and c in names]

@@ -133,7 +133,10 @@ def test_browser_sign_in_pasting_the_url_when_the_redirect_cannot_arrive(
     page.route(re.compile(re.escape(sb.authorize_url)), unreachable)
     page.goto(login.authorization_url)
     page.click("button[value=approve]")
-    page.wait_for_timeout(500)
+    for _ in range(100):  # up to 10 s for the route handler to run
+        if ended_on:
+            break
+        page.wait_for_timeout(100)
     assert len(ended_on) == 1, ended_on
     ended_on_url = ended_on[0]
     assert ended_on_url.startswith(login.state.redirect_uri + "?code=")
@@ -202,6 +205,7 @@ def test_the_widget_turns_to_signed_in_in_jupyterlab(
         boxes = lab_page.locator(".bk-login")
         boxes.nth(1).wait_for()
         device_box, browser_box = boxes.nth(0), boxes.nth(1)
+        screenshot(lab_page, screenshot_dir / "signing_in_lab_pending.png")
 
         # Device flow: read the code and the link from the widget, approve in another tab.
         code = device_box.locator(".bk-login-user-code").inner_text().strip()

@@ -90,7 +90,11 @@ def test_errors_skip_leaves_out_a_deleted_id_lists_it_and_warns_once(
     info = df.attrs["each"]
     assert (info["requested"], info["fetched"]) == (6, 5)
     failed = info["failed"]
-    assert isinstance(failed, pd.DataFrame) and list(failed.columns) == ["value", "status", "message"]
+    assert isinstance(failed, pd.DataFrame) and list(failed.columns) == [
+        "value",
+        "status",
+        "message",
+    ]
     assert failed.to_dict("records") == [
         {"value": gone, "status": 404, "message": "The resource you requested could not be found."}
     ]

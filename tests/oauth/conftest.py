@@ -290,3 +290,8 @@ def leaky_locals(exc: BaseException, secrets: tuple[str, ...] = CANARIES) -> lis
             tb = tb.tb_next
         pending += [current.__cause__, current.__context__]
     return found
+
+
+# The sign-in tests' fixtures (issue 22): loopback servers and a sleeping fake clock.
+from .loginkit import real_server, sleep_clock, user_server  # noqa: E402, F401
+from .oauthlib_server import oauthlib_server  # noqa: E402, F401

@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit
 
+import pytest
+
 # Built at run time so no credential-shaped literal sits in the sources.
 CANARY = "-".join(["bk", "leak", "canary"])
 CLIENT_ID = "bk-login-client"
@@ -59,7 +61,9 @@ class SleepClock:
 
 
 def s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
 
 
 class UserAuthServer:
@@ -326,7 +330,7 @@ class UserAuthServer:
 
     def browse(self, authorization_url: str) -> Any:
         """Follow the authorization URL like a browser: to the consent, then to the redirect."""
-        import requests  # noqa: PLC0415
+        import requests
 
         with requests.Session() as session:
             session.trust_env = False
@@ -334,7 +338,7 @@ class UserAuthServer:
 
     def redirect_for(self, authorization_url: str) -> str:
         """The redirect URL the browser would land on, without visiting it (paste-the-URL)."""
-        import requests  # noqa: PLC0415
+        import requests
 
         with requests.Session() as session:
             session.trust_env = False
@@ -343,7 +347,7 @@ class UserAuthServer:
 
 
 def full_text(exc: BaseException) -> str:
-    import traceback  # noqa: PLC0415
+    import traceback
 
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) + repr(exc)
 
@@ -369,7 +373,7 @@ def leaky_locals(exc: BaseException) -> list[str]:
             for name, value in tb.tb_frame.f_locals.items():
                 try:
                     text = repr(value)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     continue
                 if CANARY in text:
                     found.append(f"{tb.tb_frame.f_code.co_name}:{name}")
@@ -378,9 +382,7 @@ def leaky_locals(exc: BaseException) -> list[str]:
     return found
 
 
-# -- fixtures (imported by the test modules) ------------------------------------------------
-
-import pytest  # noqa: E402
+# -- fixtures (registered in tests/oauth/conftest.py) ------------------------------------------
 
 
 @pytest.fixture

@@ -13,14 +13,13 @@ from bearerkit.errors import AuthError, ResponseFormatError
 from bearerkit.oauth import BrowserLogin
 from bearerkit.oauth.pkce import s256_challenge
 
-from .loginkit import (  # noqa: F401  (fixtures)
+from .loginkit import (
     CLIENT_ID,
     CLIENT_SECRET,
     UserAuthServer,
     assert_clean,
     full_text,
     leaky_locals,
-    real_server,
     s256,
 )
 
@@ -92,7 +91,9 @@ def test_the_redirect_to_the_listener_signs_in_and_closes_it(real_server):
 def test_paste_the_url_completes_the_sign_in(real_server):
     login = make(real_server, redirect_uri="https://example.com/registered/callback")
     login.start()
-    assert query(login.authorization_url)["redirect_uri"] == "https://example.com/registered/callback"
+    assert (
+        query(login.authorization_url)["redirect_uri"] == "https://example.com/registered/callback"
+    )
     login.complete(real_server.redirect_for(login.authorization_url))
     assert login.status == "signed_in"
     assert bk.Client(real_server.url, auth=login).get("/api/me")["ok"] is True
@@ -213,3 +214,66 @@ def test_the_terminal_line_is_one_line_with_the_url(real_server, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and login.authorization_url in err and "complete(url)" in err
     login.forget()
+
+
+# -- conformance against an independent server: oauthlib's code grant with PKCE ------------
+
+from .oauthlib_server import OAuthlibServer  # noqa: E402
+
+
+def _oauthlib_login(srv: OAuthlibServer, **kw: object) -> BrowserLogin:
+    kw.setdefault("store", False)
+    kw.setdefault("open_browser", False)
+    return BrowserLogin(f"{srv.url}/authorize", f"{srv.url}/token", CLIENT_ID, scope="read", **kw)  # type: ignore[arg-type]
+
+
+def test_oauthlib_code_flow_with_pkce_through_the_listener(oauthlib_server: OAuthlibServer):
+    login = _oauthlib_login(oauthlib_server)
+    login.start()
+    with requests.Session() as browser:
+        page = browser.get(login.authorization_url, timeout=10)  # consent, then the redirect
+    assert page.status_code == 200
+    login.wait(timeout=5)
+    assert login.status == "signed_in"
+    assert bk.Client(oauthlib_server.url, auth=login).get("/api")["ok"] is True
+
+
+def test_oauthlib_refuses_a_reused_code_and_a_wrong_verifier(oauthlib_server: OAuthlibServer):
+    login = _oauthlib_login(oauthlib_server, redirect_uri="https://example.com/cb")
+    login.start()
+    with requests.Session() as browser:
+        landed = browser.get(login.authorization_url, timeout=10, allow_redirects=False)
+    url = landed.headers["Location"]
+    # A second attempt's verifier does not match the first attempt's challenge.
+    other = _oauthlib_login(oauthlib_server, redirect_uri="https://example.com/cb")
+    other.start()
+    other._attempt.state = query(url)["state"]  # let it past the state check: the server decides
+    with pytest.raises(AuthError, match="sign in again"):
+        other.complete(url)
+    login.complete(url)  # the right verifier
+    assert login.status == "signed_in"
+    # The code is spent: the server refuses it to anyone after that (single use).
+    third = _oauthlib_login(oauthlib_server, redirect_uri="https://example.com/cb")
+    third.start()
+    third._attempt.state = query(url)["state"]
+    third._attempt.verifier = login._attempt.verifier
+    with pytest.raises(AuthError, match="already used"):
+        third.complete(url)
+
+
+def test_an_ipv6_loopback_redirect_listens_on_1(real_server):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no ::1 on this machine")
+    login = make(real_server, redirect_uri="http://[::1]:0/callback")
+    login.start()
+    redirect = query(login.authorization_url)["redirect_uri"]
+    assert redirect.startswith("http://[::1]:") and redirect.endswith("/callback")
+    page = real_server.browse(login.authorization_url)
+    assert page.status_code == 200
+    login.wait(timeout=5)
+    assert login.status == "signed_in"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -11,17 +12,13 @@ from bearerkit.errors import AuthError, ResponseFormatError
 from bearerkit.oauth import DeviceLogin
 from bearerkit.oauth.device import DEVICE_GRANT
 
-from .loginkit import (  # noqa: F401  (fixtures)
+from .loginkit import (
     CLIENT_ID,
     CLIENT_SECRET,
-    SleepClock,
     UserAuthServer,
     assert_clean,
     full_text,
     leaky_locals,
-    real_server,
-    sleep_clock,
-    user_server,
 )
 
 
@@ -37,7 +34,7 @@ def poll_times(srv: UserAuthServer) -> list[float]:
 
 
 def gaps(times: list[float]) -> list[float]:
-    return [round(b - a, 3) for a, b in zip(times, times[1:])]
+    return [round(b - a, 3) for a, b in itertools.pairwise(times)]
 
 
 def test_the_polling_gaps_are_5_5_5_10_for_pending_pending_slow_down_then_success(
@@ -81,7 +78,7 @@ def test_the_poll_is_the_rfc_8628_request(user_server, sleep_clock):
     login = make(user_server, sleep_clock)
     login.start()
     login.wait(timeout=10)
-    device = [r for r in user_server.requests if r["path"] == "/device"][0]
+    device = next(r for r in user_server.requests if r["path"] == "/device")
     assert device["form"] == {"scope": "read", "client_id": CLIENT_ID}
     poll = user_server.token_requests(DEVICE_GRANT)[0]
     assert poll["form"]["grant_type"] == DEVICE_GRANT
@@ -132,6 +129,14 @@ def test_the_code_running_out_stops_the_polling(user_server, sleep_clock):
     assert len(user_server.token_requests(DEVICE_GRANT)) == 2  # at 5 and 10; 15 is past 12
 
 
+def test_github_device_flow_disabled_says_where_to_enable_it(user_server, sleep_clock):
+    user_server.device_script = ["device_flow_disabled"]
+    login = make(user_server, sleep_clock)
+    login.start()
+    with pytest.raises(AuthError, match="Enable 'Device Flow'"):
+        login.wait(timeout=10)
+
+
 def test_an_unknown_error_stops_with_the_server_words(user_server, sleep_clock):
     user_server.device_script = ["invalid_client"]
     login = make(user_server, sleep_clock)
@@ -170,7 +175,7 @@ def test_wait_with_a_timeout_raises_when_not_signed_in(real_server):
     real_server.device_script = ["pending"] * 50
     login = make(real_server)
     login.start()
-    with pytest.raises(AuthError, match="Not signed in after 0.1 s"):
+    with pytest.raises(AuthError, match=r"Not signed in after 0\.1 s"):
         login.wait(timeout=0.1)
     login.forget()
 
@@ -240,3 +245,32 @@ def test_the_polling_thread_leaves_the_caller_free(real_server):
     login.start()
     assert any(t.name == "bearerkit-device-login" for t in threading.enumerate())
     login.forget()
+
+
+# -- conformance against an independent server: oauthlib's RFC 8628 grant ------------------
+
+from .oauthlib_server import OAuthlibServer  # noqa: E402
+
+
+def test_oauthlib_device_flow_pending_then_approved(oauthlib_server: OAuthlibServer):
+    srv = oauthlib_server
+    login = DeviceLogin(f"{srv.url}/device", f"{srv.url}/token", CLIENT_ID, scope="read",
+                        store=False)  # fmt: skip
+    login.start()
+    assert login.status == "pending" and login.state.user_code
+    threading.Timer(0.3, srv.approve).start()  # the user approves a moment later
+    login.wait(timeout=10)
+    assert login.status == "signed_in"
+    assert bk.Client(srv.url, auth=login).get("/api")["ok"] is True
+    polls = [body for path, body in srv.requests if path == "/token"]
+    assert len(polls) >= 2  # at least one authorization_pending before the approval
+
+
+def test_oauthlib_device_flow_denied(oauthlib_server: OAuthlibServer):
+    login = DeviceLogin(f"{oauthlib_server.url}/device", f"{oauthlib_server.url}/token", CLIENT_ID,
+                        store=False)  # fmt: skip
+    login.start()
+    oauthlib_server.approve("access_denied")
+    with pytest.raises(AuthError, match="denied"):
+        login.wait(timeout=10)
+    assert login.status == "denied"

@@ -8,6 +8,7 @@ insufficient_scope), invalid_grant as "sign in again", never a loop.
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 
 import pytest
 
@@ -15,7 +16,7 @@ import bearerkit as bk
 from bearerkit.errors import AuthError, TokenError
 from bearerkit.oauth import RefreshLogin
 
-from .loginkit import (  # noqa: F401  (fixtures)
+from .loginkit import (
     CLIENT_ID,
     CLIENT_SECRET,
     REFRESH,
@@ -24,9 +25,6 @@ from .loginkit import (  # noqa: F401  (fixtures)
     assert_clean,
     full_text,
     leaky_locals,
-    real_server,
-    sleep_clock,
-    user_server,
 )
 
 
@@ -49,6 +47,8 @@ def test_the_first_request_refreshes_and_carries_the_new_token(user_server, slee
     assert form == {"grant_type": "refresh_token", "refresh_token": f"{REFRESH}seed",
                     "client_id": CLIENT_ID}  # fmt: skip
     assert login.status == "signed_in" and login.refresh_count == 1
+    left = (login.expires_at - datetime.now(timezone.utc)).total_seconds()
+    assert 3590 < left <= 3600
 
 
 def test_the_token_is_renewed_before_expiry_and_not_before(user_server, sleep_clock):
@@ -141,7 +141,9 @@ def test_a_second_401_is_not_retried_again(user_server, sleep_clock):
 @pytest.mark.parametrize(
     "challenge", ['Bearer error="insufficient_scope"', 'Bearer realm="api"', ""]
 )
-def test_a_401_that_does_not_say_invalid_token_is_not_a_refresh(user_server, sleep_clock, challenge):
+def test_a_401_that_does_not_say_invalid_token_is_not_a_refresh(
+    user_server, sleep_clock, challenge
+):
     user_server.api_challenge = challenge
     login = make(user_server, sleep_clock)
     api = bk.Client(user_server.url, auth=login)
@@ -222,3 +224,22 @@ def test_the_secrets_protocol_lists_every_secret_held(user_server, sleep_clock):
     assert CLIENT_SECRET in held and f"{REFRESH}seed" in held
     assert user_server.issued[0] in held
     assert any(s.startswith(REFRESH) and s != f"{REFRESH}seed" for s in held)  # the rotated one
+
+
+# -- conformance against an independent server: oauthlib's refresh grant (rotating) ---------
+
+from .oauthlib_server import OAuthlibServer  # noqa: E402
+
+
+def test_oauthlib_refresh_rotates_and_the_old_token_is_not_reused(oauthlib_server: OAuthlibServer):
+    srv = oauthlib_server
+    srv.refresh[f"{REFRESH}seed"] = ["read"]
+    clock = SleepClock(start=__import__("time").time())
+    login = RefreshLogin(f"{srv.url}/token", CLIENT_ID, f"{REFRESH}seed", store=False, clock=clock)
+    api = bk.Client(srv.url, auth=login)
+    assert api.get("/api")["ok"] is True
+    clock.advance(3600)  # due for renewal on the login's clock
+    assert api.get("/api")["ok"] is True
+    assert login.refresh_count == 2
+    assert f"{REFRESH}seed" not in srv.refresh  # spent, and never sent again
+    assert len(srv.refresh) == 1  # the newest one only

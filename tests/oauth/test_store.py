@@ -18,16 +18,13 @@ from bearerkit.oauth import store as store_module
 from bearerkit.oauth.store import MARKER, StoredTokens, file_store, logins_dir, open_store
 from bearerkit.redact import Secret
 
-from .loginkit import (  # noqa: F401  (fixtures)
+from .loginkit import (
     CANARY,
     CLIENT_ID,
     REFRESH,
     SleepClock,
     UserAuthServer,
     assert_clean,
-    real_server,
-    sleep_clock,
-    user_server,
 )
 
 
@@ -109,7 +106,9 @@ def test_forget_and_logout_delete_the_stored_tokens(user_server, sleep_clock):
     assert path.exists()
     assert bk.oauth.logout(token_url=user_server.token_url, client_id=CLIENT_ID, scope="read")
     assert not path.exists()
-    assert bk.oauth.logout(token_url=user_server.token_url, client_id=CLIENT_ID, scope="read") is False
+    assert (
+        bk.oauth.logout(token_url=user_server.token_url, client_id=CLIENT_ID, scope="read") is False
+    )
 
 
 def test_logout_without_saying_which_is_a_value_error():
@@ -223,7 +222,7 @@ def test_the_scanner_finds_a_store_file_copied_into_a_repository(tmp_path):
     assert kinds == {"bearerkit_login"}
     from bearerkit.scan import detectors
 
-    assert detectors._LOGIN_STORE_MARKER == f'"{MARKER}"'
+    assert f'"{MARKER}"' == detectors._LOGIN_STORE_MARKER
 
 
 _CHILD = textwrap.dedent(

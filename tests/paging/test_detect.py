@@ -322,3 +322,19 @@ def test_a_graphql_connection_wins_over_its_total_count() -> None:
     for record_path in (None, "data.repository.issues.nodes"):
         found = detect(p, record_path=record_path)
         assert repr(found) == "GraphQL(variable=None, connection='data.repository.issues')"
+
+
+def test_openai_fine_tuning_jobs_are_paged_with_after_over_loopback() -> None:
+    # The real case that failed: no last_id, and starting_after= is refused (a 400 here).
+    from bearerkit import sandbox
+
+    from .conftest import CANARY
+
+    with (
+        sandbox.start(token=CANARY) as sb,
+        bk.Client(sb.styles_url, CANARY, retries=0) as api,
+    ):
+        frame = api.paginate("openai/fine_tuning/jobs", {"limit": 10}, progress=False)
+    assert frame["id"].tolist() == [f"ftjob-{i:04d}" for i in range(1, 58)]
+    assert frame.attrs["paging"]["paginator"].startswith("LastId(param='after'")
+    assert frame.attrs["paging"]["pages"] == 6

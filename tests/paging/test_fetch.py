@@ -16,6 +16,7 @@ import pytest
 
 import bearerkit as bk
 from bearerkit import sandbox
+from bearerkit.sandbox import dataset
 
 from .conftest import CANARY, PLANNED, RECORDS, SEQUENTIAL, STYLES, Hit, InFlight, PageServer, run
 
@@ -39,7 +40,9 @@ def test_explicit_paginator_gets_the_same(api: bk.Client, name: str) -> None:
 
 
 def test_paginate_records_returns_the_dicts(api: bk.Client) -> None:
-    assert api.paginate_records("slack/users.list", progress=False) == RECORDS
+    served = api.paginate_records("slack/users.list", progress=False)
+    assert served == list(dataset.records())  # the sandbox's records, nested fields and all
+    assert [{k: r[k] for k in ("id", "name", "rank")} for r in served] == RECORDS
 
 
 def test_notion_post_sends_the_cursor_in_the_body(page_server: Any) -> None:

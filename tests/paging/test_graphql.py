@@ -217,3 +217,29 @@ def test_connections_are_found_at_any_depth_but_not_inside_records() -> None:
         }
     }
     assert [c.path for c in connections(body)] == ["data.org.team.members"]
+
+
+def test_an_error_message_that_echoes_the_token_does_not_show_it(page_server: Any) -> None:
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        return 200, {}, {"errors": [{"message": f"bad credentials {hit.authorization}"}]}
+
+    server = page_server(route)
+    with bk.Client(server.url, CANARY) as api, pytest.raises(bk.ApiError) as info:
+        api.graphql(QUERY)
+    assert "bad credentials" in str(info.value) and CANARY not in str(info.value)
+    assert CANARY not in (info.value.api_message or "")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"query": QUERY, "json": {"query": QUERY}}, "either query= .* or json="),
+        ({"variables": {"a": 1}}, "variables= goes with a GraphQL query="),
+        ({"query": "  "}, "query must be the GraphQL query text"),
+    ],
+)
+def test_paginate_refuses_mixed_graphql_arguments(
+    gql: bk.Client, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        gql.paginate("graphql", progress=False, **kwargs)

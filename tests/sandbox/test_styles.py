@@ -21,7 +21,8 @@ from bearerkit.sandbox.dataset import records as dataset_records
 
 from .conftest import CANARY
 
-EXPECTED = [{"id": i, "name": f"Item {i:02d}", "rank": i} for i in range(1, 58)]
+# The dataset's records: id, name and rank, plus nested and dated fields (test_dataset.py).
+EXPECTED = [dict(record) for record in dataset_records()]
 LINK = re.compile(r'<([^>]+)>; rel="([a-z]+)"')
 
 

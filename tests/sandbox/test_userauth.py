@@ -16,7 +16,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
+import bearerkit as bk
 from bearerkit import sandbox
+from bearerkit.oauth import BrowserLogin, DeviceLogin
 from bearerkit.sandbox.userauth import DEVICE_GRANT, s256
 
 TIMEOUT = 10
@@ -665,3 +667,134 @@ def test_no_issued_secret_reaches_the_request_log_or_repr(sb: sandbox.Sandbox) -
 def test_knobs_refuse_bad_values(sb: sandbox.Sandbox, knob: str, value: object) -> None:
     with pytest.raises(ValueError, match=knob):
         setattr(sb, knob, value)
+
+
+# --- an independent client: oauthlib's client side speaks to the sandbox ------------------
+
+
+def test_oauthlib_web_client_signs_in_and_refreshes(
+    sb: sandbox.Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oauthlib.oauth2 import WebApplicationClient
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the sandbox is http on loopback
+
+    client = WebApplicationClient(sb.login_client_id)
+    code_verifier = client.create_code_verifier(64)
+    challenge = client.create_code_challenge(code_verifier, "S256")
+    state = secrets.token_urlsafe(16)
+    redirect_uri = "http://127.0.0.1:8765/callback"
+    url = client.prepare_request_uri(
+        sb.authorize_url,
+        redirect_uri=redirect_uri,
+        scope=["profile", "ratings"],
+        state=state,
+        code_challenge=challenge,
+        code_challenge_method="S256",
+    )
+    ended_on = sb.consent(url)
+    # oauthlib checks the state and raises on an error redirect.
+    code = client.parse_request_uri_response(ended_on, state=state)["code"]
+    body = client.prepare_request_body(
+        code=code, redirect_uri=redirect_uri, code_verifier=code_verifier
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    answer = requests.post(sb.token_url, data=body, headers=headers, timeout=TIMEOUT)
+    token = client.parse_request_body_response(answer.text)  # checks token_type and scope
+    assert token["scope"] == ["profile", "ratings"] and token["expires_in"] == 3600
+    refreshed = requests.post(
+        sb.token_url,
+        data=client.prepare_refresh_body(
+            refresh_token=token["refresh_token"], client_id=sb.login_client_id
+        ),
+        headers=headers,
+        timeout=TIMEOUT,
+    )
+    renewed = client.parse_request_body_response(refreshed.text)
+    assert renewed["refresh_token"] != token["refresh_token"]
+    assert me(sb, renewed["access_token"], "/ratings").status_code == 200
+
+
+def test_oauthlib_device_client_polls_the_sandbox(sb: sandbox.Sandbox) -> None:
+    from oauthlib.oauth2 import DeviceClient
+
+    client = DeviceClient(sb.login_client_id)
+    started = device_start(sb)
+    sb.approve(started["user_code"])
+    body = client.prepare_request_body(started["device_code"], include_client_id=True)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    answer = requests.post(sb.token_url, data=body, headers=headers, timeout=TIMEOUT)
+    token = client.parse_request_body_response(answer.text)
+    assert token["token_type"] == "Bearer" and me(sb, token["access_token"]).ok
+
+
+def test_consent_can_deny(sb: sandbox.Sandbox) -> None:
+    url = authorization_url(sb, code_verifier=verifier())
+    back = query_of(sb.consent(url, approve=False))
+    assert back["error"] == "access_denied" and back["state"] == query_of(url)["state"]
+
+
+# --- bearerkit's own logins against the sandbox ---------------------------------------------
+
+
+class SleepingClock(FakeClock):
+    """A fake clock whose sleep moves time (bearerkit's polling loop sleeps through it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeps: list[float] = []
+        self.before_poll: dict[int, Any] = {}
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.advance(seconds)
+        action = self.before_poll.get(len(self.sleeps))
+        if action is not None:
+            action()
+
+
+def test_device_login_polls_at_the_pace_the_sandbox_asks() -> None:
+    clock = SleepingClock()
+    with sandbox.start(clock=clock) as sb:
+        login = DeviceLogin(
+            sb.device_authorization_url, sb.token_url, sb.login_client_id, store=False, clock=clock
+        )
+        clock.before_poll[3] = sb.slow_down_next  # the third poll hears slow_down
+        clock.before_poll[4] = lambda: sb.approve(login.state.user_code or "")
+        login.start()
+        login.wait(TIMEOUT)
+        assert clock.sleeps == [5, 5, 5, 10]  # pending, pending, slow_down, then success
+        assert login.status == "signed_in"
+        assert sb.token_requests == 4  # no poll came early, so no extra slow_down
+        assert (
+            requests.get(
+                sb.user_api_url + "/me",
+                auth=login,
+                timeout=TIMEOUT,
+            ).json()["username"]
+            == "sandbox-user"
+        )
+
+
+def test_browser_login_through_the_consent_redirect_and_a_rotated_refresh() -> None:
+    clock = FakeClock()
+    with sandbox.start(clock=clock) as sb:
+        login = BrowserLogin(
+            sb.authorize_url,
+            sb.token_url,
+            sb.login_client_id,
+            scope="profile ratings",
+            store=False,
+            open_browser=False,
+            clock=clock,
+        )
+        login.start()
+        assert login.authorization_url is not None
+        requests.get(sb.consent(login.authorization_url), timeout=TIMEOUT)  # the redirect
+        login.wait(TIMEOUT)
+        api = bk.Client(sb.user_api_url, auth=login)
+        assert api.get("ratings")["total_results"] == 5
+        before = sb.token_requests
+        clock.advance(3600)  # the access token has expired on both clocks
+        assert api.get("me")["username"] == "sandbox-user"
+        assert (sb.token_requests - before, login.refresh_count) == (1, 1)
