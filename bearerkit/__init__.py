@@ -48,8 +48,8 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time _LAZY below does the
     from .token import Token as Token
     from .token import load_token as load_token
 
-# The lazy table: public name -> module it lives in (a name equal to the module's last
-# part, like "tmdb", is the module itself). To add a public name, edit three places:
+# The lazy table: public name -> the module it lives in; a row "x": ".x" is the
+# subpackage or module bearerkit.x itself. To add a public name, edit three places:
 #   1. a row here:                    "DeviceLogin": ".oauth",
 #   2. the TYPE_CHECKING block above: from .oauth import DeviceLogin as DeviceLogin
 #   3. __all__ below (sorted).
@@ -105,7 +105,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'bearerkit' has no attribute {name!r}")
     module = importlib.import_module(module_name, __name__)
-    value = module if module_name.rpartition(".")[2] == name else getattr(module, name)
+    value = module if module_name == f".{name}" else getattr(module, name)
     globals()[name] = value
     return value
 

@@ -300,8 +300,10 @@ class Cassette:
 
         With vcrpy's ``request``, it names the closest recorded request and what differs.
         """
+        uri = getattr(request, "uri", None)  # with the query, which requests added to url
         return CassetteError(
-            f"{method} {scrub(mask_url(url), self.secrets())} is not in the cassette "
+            f"{method} {scrub(mask_url(uri if isinstance(uri, str) else url), self.secrets())} "
+            "is not in the cassette "
             f"{self.path} (record mode "
             f"{self.mode!r}{self._mode_origin()}); nothing was sent.{self._closest(request)} "
             "Record it once with a real token (record_mode='new_episodes' adds requests to an "

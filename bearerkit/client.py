@@ -17,6 +17,7 @@ import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from json import dumps as json_dumps
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -29,7 +30,7 @@ from .cache import CacheSpec, Expiry
 from .cassette import Cassette, cassette_miss, replaying
 from .deadline import Deadline, DeadlineExceeded
 from .errors import BearerkitError, ResponseFormatError
-from .frames import to_frame
+from .frames import DateColumns, convert_dates, to_frame
 from .paging import Page, PageRequest, Paginator, Run
 from .paging.fetch import paginate as run_paging
 from .paging.graphql import graphql_request, is_graphql, raise_for_errors
@@ -45,6 +46,7 @@ from .responses import (
 )
 from .retrying import DEFAULT_RETRIES
 from .secrets import register as register_secrets
+from .secrets import shown_url
 from .token import Token
 from .transport import DEFAULT_MAX_BODY, build_session
 
@@ -217,6 +219,8 @@ class Client:
         # verbose traceback prints this frame's locals.
         path = MaskedURL(path)
         url = MaskedURL(self.url(path))
+        if json is not None:
+            _check_json_body(method, url, json)
         limit = timeout if timeout is not None else self.timeout
         started = time.perf_counter()
         failure: BearerkitError | None = None
@@ -261,7 +265,7 @@ class Client:
             log.debug(
                 "%s %s -> %s in %.0f ms%s",
                 method,
-                mask_url(response.url or url),
+                shown_url(response.url or url),
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
                 " (cache)" if response.from_cache else "",  # type: ignore[attr-defined]
@@ -343,7 +347,12 @@ class Client:
 
     # -- DataFrames ---------------------------------------------------------------
     def get_df(
-        self, path: str, params: Mapping[str, Any] | None = None, *, record_path: str | None = None
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        record_path: str | None = None,
+        parse_dates: DateColumns = None,
     ) -> pd.DataFrame:
         """GET ``path`` and return its records as a DataFrame.
 
@@ -351,6 +360,8 @@ class Client:
         of objects in a dict (``genres``, ``results``...) or a level further down
         (``tracks.items``), or else the dict as one row. Warns (``UserWarning``) when
         the response shows more pages: :meth:`paginate` fetches them all.
+        ``parse_dates``: column names to turn into datetimes, or ``"auto"`` for every
+        column of ISO-8601 strings (:func:`bearerkit.frames.convert_dates`).
 
         >>> client.get_df("genre/movie/list").head(2)  # doctest: +SKIP
            id       name
@@ -363,7 +374,7 @@ class Client:
                 f"GET {mask_url(page.url)} answered with an empty body, not the JSON records "
                 "a DataFrame needs. Check the path; use get() for endpoints that answer nothing."
             )
-        frame = to_frame(page.body, record_path)
+        frame = convert_dates(to_frame(page.body, record_path), parse_dates)
         warn_if_more_pages(page, record_path=record_path)
         return frame
 
@@ -384,6 +395,7 @@ class Client:
         variables: Mapping[str, Any] | None = None,
         to: str | os.PathLike[str] | None = None,
         collect: bool = True,
+        parse_dates: DateColumns = None,
     ) -> pd.DataFrame:
         """Fetch every page of a listing and return one DataFrame, rows in page order.
 
@@ -420,6 +432,8 @@ class Client:
                 next day), fetching only what is missing.
             collect: with ``to=``, ``False`` returns the folder's path instead of
                 reading it back (for runs larger than memory).
+            parse_dates: column names to turn into datetimes, or ``"auto"`` for every
+                column of ISO-8601 strings (:func:`bearerkit.frames.convert_dates`).
 
         Raises:
             PagingError: more data that ``auto`` cannot follow (names the paginator to
@@ -445,7 +459,7 @@ class Client:
                 record_path=record_path,
                 paginator=repr(paginator),
             )
-            return paginate_to_folder(
+            streamed = paginate_to_folder(
                 self._paging,
                 request,
                 folder,
@@ -456,7 +470,8 @@ class Client:
                 workers=workers,
                 progress=progress,
             )
-        return self._paging(
+            return streamed if not collect else convert_dates(streamed, parse_dates)
+        frame = self._paging(
             _page_request(path, params, method, json, query, variables),
             paginator=paginator,
             record_path=record_path,
@@ -465,6 +480,7 @@ class Client:
             progress=progress,
             resume=resume,
         ).frame()
+        return convert_dates(frame, parse_dates)
 
     def paginate_records(
         self,
@@ -680,6 +696,23 @@ def _deadline_seconds(timeout: Timeout | None) -> float:
     if isinstance(timeout, tuple):
         return float(timeout[1])
     return float(timeout)
+
+
+def _check_json_body(method: str, url: str, body: Any) -> None:
+    """Refuse, before sending, a body JSON cannot carry (NaN, Infinity): an input error.
+
+    requests would refuse it too, deep inside, and the refusal would read as "no answer".
+    """
+    try:
+        json_dumps(body, allow_nan=False)
+    except ValueError:
+        raise ValueError(
+            f"{method} {url}: the json= body holds NaN or Infinity, which JSON cannot carry; "
+            "nothing was sent. Replace them with None (sent as null) or a number, e.g. "
+            "df.replace({np.nan: None}) before df.to_dict('records')."
+        ) from None
+    except TypeError:
+        return  # not JSON at all (a set, a datetime): requests names the type itself
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -22,7 +22,6 @@ An attempt that runs out of time is not retried: its time is what the caller gav
 from __future__ import annotations
 
 import contextlib
-import functools
 import heapq
 import http.client
 import itertools
@@ -227,8 +226,36 @@ class _FinishOnReturn:
         super()._put_conn(conn)  # type: ignore[misc]
 
 
-@functools.cache
+_stub_lock = threading.Lock()
+_stubs: dict[type, type] = {}  # vcrpy stub -> its watched subclass, one class per stub
+_last_stub: dict[str, type] = {}  # per scheme: the stub in use when last looked up
+
+
+def _connection_class(swapped: Any, genuine: type, watched: type, scheme: str) -> Any:
+    """The class a watched pool makes connections of, with or without a vcrpy cassette.
+
+    While a cassette is active, vcrpy briefly puts urllib3's classes back each time it
+    builds a stub's real connection (``force_reset``), for every thread at once; a
+    connection made by another thread in that moment would really be sent. vcrpy's
+    ``_get_conn`` patch stays in place through it, and tells the moment apart.
+    """
+    if swapped is not genuine:
+        _last_stub[scheme] = swapped
+        return _watched_stub(swapped)
+    if scheme in _last_stub and hasattr(HTTPConnectionPool._get_conn, "__wrapped__"):
+        return _watched_stub(_last_stub[scheme])
+    return watched
+
+
 def _watched_stub(stub: type) -> type:
+    with _stub_lock:
+        watched = _stubs.get(stub)
+        if watched is None:
+            watched = _stubs[stub] = _make_watched_stub(stub)
+        return watched
+
+
+def _make_watched_stub(stub: type) -> type:
     """``stub`` (vcrpy's recording connection) sending through a watched real connection.
 
     A recording stub sends nothing itself: in ``getresponse()`` it sends through its
@@ -262,14 +289,14 @@ class _HTTPPool(_FinishOnReturn, HTTPConnectionPool):
     @property
     def ConnectionCls(self) -> Any:  # type: ignore[override]
         swapped = HTTPConnectionPool.ConnectionCls
-        return _WatchedConnection if swapped is HTTPConnection else _watched_stub(swapped)
+        return _connection_class(swapped, HTTPConnection, _WatchedConnection, "http")
 
 
 class _HTTPSPool(_FinishOnReturn, HTTPSConnectionPool):
     @property
     def ConnectionCls(self) -> Any:  # type: ignore[override]
         swapped = HTTPSConnectionPool.ConnectionCls
-        return _WatchedHTTPSConnection if swapped is HTTPSConnection else _watched_stub(swapped)
+        return _connection_class(swapped, HTTPSConnection, _WatchedHTTPSConnection, "https")
 
 
 POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}

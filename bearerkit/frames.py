@@ -4,19 +4,40 @@
 objects inside a dict such as ``genres`` or ``results``, or one level further down
 such as Spotify's ``tracks.items``; else the dict itself as one row), flattens
 nested objects with ``.`` through ``pandas.json_normalize`` and lets pandas pick
-column dtypes.
+column dtypes. ``convert_dates`` turns date columns into datetimes: the ones named,
+or with ``"auto"`` every column of ISO-8601 strings (what ``parse_dates=`` of
+``get_df`` and ``paginate`` does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeAlias
 
 import pandas as pd
 
 from .errors import RecordPathError
 
-__all__ = ["RECORD_KEYS", "find_records", "locate_records", "lookup", "to_frame", "typed"]
+__all__ = [
+    "RECORD_KEYS",
+    "DateColumns",
+    "convert_dates",
+    "find_records",
+    "locate_records",
+    "lookup",
+    "to_frame",
+    "typed",
+]
+
+# parse_dates=: the columns to convert, "auto" for every ISO-8601 string column, or None.
+DateColumns: TypeAlias = "Sequence[str] | Literal['auto'] | None"
+# What "auto" takes for a date: 2024-01-03, 2024-01-03T09:00, ...T09:00:00.123Z, ...+02:00.
+ISO_8601 = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_ZONED = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 
 # Keys that hold the records in the APIs bearerkit knows (TMDB and Notion ``results``,
 # Stripe/X/OpenAI/Facebook ``data``, Spotify/GitHub search ``items``, Slack ``members``,
@@ -179,3 +200,93 @@ def typed(frame: pd.DataFrame, *, dates: Iterable[str] = ()) -> pd.DataFrame:
                 frame[column].replace("", None), errors="coerce", format="%Y-%m-%d"
             )
     return frame
+
+
+def convert_dates(frame: pd.DataFrame, columns: DateColumns) -> pd.DataFrame:
+    """Turn date columns of ``frame`` into datetimes, in place; return ``frame``.
+
+    Args:
+        frame: a frame from :func:`to_frame` (its ``attrs`` are kept).
+        columns: the names of the columns to convert (``""`` and ``None`` become
+            ``NaT``); ``"auto"``: every column whose values are all ISO-8601 strings
+            (``2024-01-03``, ``2024-01-03T09:00:00Z``, ``...+02:00``; empty strings
+            and missing values allowed, at least one date); ``None``: none.
+            Timestamps with a zone become UTC datetimes (``datetime64[..., UTC]``),
+            those without one and plain dates stay naive.
+
+    Raises:
+        ValueError: a named column is not there, or holds something that is no date.
+
+    >>> frame = pd.DataFrame({"id": [1], "created_at": ["2024-01-03T09:00:00Z"]})
+    >>> convert_dates(frame, "auto").loc[0, "created_at"]
+    Timestamp('2024-01-03 09:00:00+0000', tz='UTC')
+    """
+    if columns is None:
+        return frame
+    if isinstance(columns, str):
+        if columns != "auto":
+            raise ValueError(
+                f"parse_dates takes a list of column names or 'auto', not {columns!r}; "
+                f"e.g. parse_dates=[{columns!r}]"
+            )
+        names = [c for c in frame.columns if _iso_column(frame[c])]
+    else:
+        names = list(columns)
+        missing = [c for c in names if c not in frame.columns]
+        if missing and not frame.empty:
+            raise ValueError(
+                f"parse_dates: no column {missing[0]!r} in the frame; its columns: "
+                f"{', '.join(map(str, frame.columns))}"
+            )
+    for name in names:
+        if name in frame.columns:
+            frame[name] = _datetimes(frame[name], name)
+    return frame
+
+
+def _iso_column(column: pd.Series) -> bool:
+    """Whether every value is an ISO-8601 date string (or empty), and there is one at least."""
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return False
+    values = column.dropna()
+    values = values[values != ""]
+    if values.empty or not isinstance(values.iloc[0], str):
+        return False
+    if ISO_8601.fullmatch(values.iloc[0]) is None:  # most columns are decided here, cheaply
+        return False
+    if not all(isinstance(v, str) for v in values):
+        return False
+    return bool(values.str.fullmatch(ISO_8601.pattern).all())
+
+
+def _datetimes(column: pd.Series, name: str) -> pd.Series:
+    """``column`` as datetimes: UTC when its timestamps carry a zone, naive otherwise."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    values = column.replace("", None)
+    texts = values.dropna()
+    zoned = any(isinstance(v, str) and _ZONED.search(v) for v in texts.iloc[:100])
+    try:
+        return pd.to_datetime(values, utc=zoned, format="ISO8601")
+    except (ValueError, TypeError):
+        try:  # not ISO-8601: let pandas infer the format, as read_csv(parse_dates=) does
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+                return pd.to_datetime(values, utc=zoned)
+        except (ValueError, TypeError) as exc:
+            example = next((v for v in texts if _not_a_date(v)), None)
+            raise ValueError(
+                f"parse_dates: column {name!r} holds values that are not dates"
+                f"{f', e.g. {example!r}' if example is not None else ''} ({exc}). "
+                "Leave it out of parse_dates, or convert it yourself with pd.to_datetime."
+            ) from None
+
+
+def _not_a_date(value: Any) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            pd.to_datetime(value)
+    except (ValueError, TypeError):
+        return True
+    return False

@@ -35,8 +35,9 @@ from .errors import (
     ServerError,
 )
 from .ratelimit.refusals import rate_limit_error, retries_done
-from .redact import mask_url, scrub, snippet
+from .redact import scrub, snippet
 from .secrets import known_secrets, request_secrets
+from .secrets import shown_url as _shown
 from .token import Token
 
 __all__ = [
@@ -217,12 +218,6 @@ def response_secrets(response: requests.Response, token: Token | None = None) ->
         request = getattr(r, "request", None)
         found += request_secrets(getattr(request, "headers", None), getattr(request, "url", None))
     return [*found, *known_secrets()]
-
-
-def _shown(url: str | None) -> str:
-    """``url`` for a message: credential parameters masked, known secrets (a token in the
-    path) scrubbed."""
-    return scrub(mask_url(url), known_secrets())
 
 
 def decode_json(method: str, response: requests.Response, *, token: Token | None = None) -> Any:

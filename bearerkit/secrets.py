@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit
 
-from .redact import MIN_SECRET_CHARS, is_secret_header, is_secret_param
+from .redact import MIN_SECRET_CHARS, is_secret_header, is_secret_param, mask_url, scrub
 
 __all__ = [
     "SecretsProvider",
@@ -52,6 +52,7 @@ __all__ = [
     "register",
     "request_secrets",
     "secrets_of",
+    "shown_url",
 ]
 
 
@@ -138,6 +139,16 @@ def known_secrets() -> frozenset[str]:
         if auth is not None:
             found |= secrets_of(auth)
     return frozenset(found)
+
+
+def shown_url(url: str | None) -> str:
+    """``url`` for a message or a log line: credential parameters and ``user:pw@`` masked,
+    and every known secret (a token in the path) scrubbed in any encoding.
+
+    >>> shown_url("https://api.example.com/x?api_key=abc&page=2")
+    'https://api.example.com/x?api_key=***&page=2'
+    """
+    return scrub(mask_url(url), known_secrets())
 
 
 def request_secrets(headers: Mapping[str, Any] | None, url: str | None = None) -> set[str]:

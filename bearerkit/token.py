@@ -17,8 +17,6 @@ import warnings
 from pathlib import Path
 from typing import Literal
 
-from dotenv import dotenv_values
-
 from .cassette import replaying
 from .errors import TokenError
 from .redact import Secret
@@ -253,6 +251,8 @@ def read_env_file(path: str | os.PathLike[str]) -> dict[str, str | None]:
             ``reason="malformed"`` (UTF-16 as PowerShell writes it, invalid UTF-8),
             naming the file and the fix.
     """
+    from dotenv import dotenv_values  # late: `import bearerkit; bk.Client` need not parse .env
+
     path = Path(path)
     # Nested calls, no locals: a verbose traceback from here never shows the file's bytes.
     return dotenv_values(stream=io.StringIO(_decode_env(path, _read_bytes(path))))

@@ -41,6 +41,12 @@ ROW_NAMES = (
     "announced limit: ietf headers",
     "announced limit: openai headers",
     "announced limit: github headers",
+    "get_each: bearerkit",
+    "get_each: requests.Session loop",
+    "get_each: ThreadPoolExecutor over requests",
+    "streaming to Parquet",
+    "resume after a kill at 50%",
+    "dlt: bearerkit.dlt.resource vs RESTClient",
 )
 
 

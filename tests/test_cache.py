@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import stat
 import threading
@@ -318,7 +319,7 @@ def test_cached_paginate_sends_nothing_and_keeps_page_order(tmp_path: Path) -> N
 
 # --- conditional requests (issue 21): a 304 reuses the stored body and costs no budget ---
 
-REVALIDATE_TOKEN = "canary-REVALIDATE-TOKEN-7f3e9a1c"  # bearerkit: allow-secret
+REVALIDATE_TOKEN = f"canary-REVALIDATE-{secrets.token_hex(8)}"  # built at run time
 GITHUB_LISTING = "github/100/3600/items"  # the sandbox's GitHub dialect: ETags, free 304s
 
 

@@ -342,3 +342,13 @@ def test_netrc_does_not_replace_the_token(
     # plain requests with the same environment would have used the netrc entry
     requests.get(server.url_for("/3/x"), timeout=5)
     assert seen_auth(server)[-1] is not None and seen_auth(server)[-1].startswith("Basic ")
+
+
+def test_a_nan_in_a_json_body_is_an_input_error_and_nothing_is_sent(server: HTTPServer) -> None:
+    server.expect_request("/3/list", method="POST").respond_with_json({"ok": True})
+    with bk.Client(server.url_for("/3"), FAKE_TOKEN) as c:
+        with pytest.raises(ValueError, match=r"holds NaN or Infinity.*nothing was sent") as err:
+            c.post("list", json={"name": "x", "score": float("nan")})
+        assert not isinstance(err.value, bk.NetworkError)
+        assert c.post("list", json={"name": "x", "score": None}) == {"ok": True}
+    assert len(server.log) == 1  # only the second request went out

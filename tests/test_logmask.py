@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,16 @@ def test_a_url_with_userinfo_is_masked(caplog: pytest.LogCaptureFixture) -> None
     bk.Client("https://api.example.org").close()  # installs the filter
     logging.getLogger("urllib3.connectionpool").debug("to https://me:%s@h/x", FAKE_TOKEN)
     assert FAKE_TOKEN not in caplog.text and "https://***@h/x" in caplog.text
+
+
+def test_a_token_in_a_url_path_is_scrubbed_from_debug_lines(
+    server: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = "log+TOKEN/9a8b7c6d5e=="
+    server.expect_request(re.compile(r"^/bot.*/me$")).respond_with_json({"ok": True})  # type: ignore[attr-defined]
+    caplog.set_level(logging.DEBUG)
+    with bk.Client(server.url_for("/").rstrip("/"), token) as api:  # type: ignore[attr-defined]
+        api.get(f"bot{token}/me")
+    ours = [r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug")]
+    assert any("/bot***/me" in line for line in ours)  # urllib3's and bearerkit's lines
+    assert all(token not in line for line in ours)

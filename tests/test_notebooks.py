@@ -104,6 +104,10 @@ def test_stored_outputs_are_what_a_reader_without_a_token_sees(name: str) -> Non
         assert word not in text, f"{name}: a stored output mentions the test switch {word}"
     assert str(harness.NO_ENV_FILE) not in text
     assert "sandbox=True" not in text
+    # Nothing of the machine the outputs were made on: no checkout, no installed package.
+    everything = json.dumps([c.get("outputs", []) for c in code_cells(nb)] + [nb.metadata])
+    for place in (str(REPO), "site-packages", str(Path.home())):
+        assert place not in everything, f"{name}: a stored output shows {place}"
     if any("bk.tmdb.connect(" in c.source for c in code_cells(nb)):
         assert "bearerkit: no TMDB_TOKEN found, using the embedded TMDB sandbox" in text
 
@@ -207,7 +211,7 @@ def test_06_detects_three_paging_styles_and_replays_its_cassette() -> None:
     }
     for snippet, style in styles.items():
         shown = outputs_of(cell_with(nb, snippet))
-        assert "(57, 3)" in shown, f"{snippet}: {shown}"
+        assert "(57, 9)" in shown, f"{snippet}: {shown}"  # owner.* flattened, labels, dates
         if snippet != "items = api.paginate(":
             assert repr(style) in shown, f"{snippet}: {shown}"
     paging = outputs_of(cell_exact(nb, 'items.attrs["paging"]'))
@@ -216,11 +220,65 @@ def test_06_detects_three_paging_styles_and_replays_its_cassette() -> None:
     assert "(False, 20)" in outputs_of(cell_with(nb, "max_pages=2"))
     assert outputs_of(cell_with(nb, "for _ in range(8):")).strip() == "Counter({200: 8})"
     assert "57 rows" in outputs_of(cell_exact(nb, "explorer.status"))
-    assert "bk.load_token(" in outputs_of(cell_exact(nb, "print(explorer.code)"))
-    assert "404" in outputs_of(cell_with(nb, "spotify/no-such-endpoint"))
+    code = outputs_of(cell_exact(nb, "print(explorer.code)"))
+    assert "with bk.sandbox.start() as sb" in code and "127.0.0.1" not in code
+    assert "404" in outputs_of(cell_exact(nb, "broken.error"))
+    dated = outputs_of(cell_with(nb, 'parse_dates="auto"'))
+    assert "owner.login" in dated and "2024-01-08 10:07:00+00:00" in dated
+    assert "datetime64" in outputs_of(cell_with(nb, "dtypes"))
+    assert outputs_of(cell_with(nb, 'record_path="tracks.items"')).strip() == "True"
+    # The committed cassette is replayed: the sandbox sees none of the recorded requests.
+    assert outputs_of(cell_with(nb, 'use_cassette(CASSETTE, record_mode="once")')).endswith(
+        "((57, 9), 0)"
+    )
     assert outputs_of(cell_with(nb, "replayed.equals(recorded)")).strip().endswith("\nTrue")
     miss = outputs_of(cell_with(nb, "except bk.CassetteError as err:"))
     assert "nothing was sent" in miss and "cassettes/06_your_own_api.yaml" in miss
+
+
+def test_06_each_explorer_shows_what_its_own_cell_did() -> None:
+    """After Run All, the first explorer shows its table and no error a later cell caused."""
+    nb = STORED["06_your_own_api.ipynb"]
+    state = regenerate.widget_state(nb)
+    for source, has_error in (("explorer = bk.widgets.ApiExplorer(", False), ("broken = ", True)):
+        (view,) = [
+            o["data"][regenerate.WIDGET_VIEW]["model_id"]
+            for o in cell_with(nb, source).outputs
+            if regenerate.WIDGET_VIEW in o.get("data", {})
+        ]
+        models = _models_under(state, view)
+        errors = [m["value"] for m in models if "bk-error" in m.get("_dom_classes", [])]
+        assert len(errors) == 1 and bool(errors[0]) is has_error, (source, errors)
+        if not has_error:
+            assert "Not Found" not in json.dumps(models) and "failed" not in json.dumps(models)
+    for cell in code_cells(nb)[code_cells(nb).index(cell_with(nb, "explorer = bk.")) + 1 :]:
+        assert not re.search(r"\bexplorer\.\w+(\.value)? *=|explorer\.fetch\(", cell.source), (
+            f"a later cell changes the displayed explorer:\n{cell.source}"
+        )
+
+
+def _models_under(state: dict[str, Any], model_id: str) -> list[dict[str, Any]]:
+    """The saved states of ``model_id`` and every model it refers to."""
+    found: list[dict[str, Any]] = []
+    todo, seen = [model_id], set()
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in state:
+            continue
+        seen.add(current)
+        found.append(state[current]["state"])
+        todo.extend(regenerate._references(state[current]["state"]))
+    return found
+
+
+def test_01_speaks_to_the_reader_and_its_error_shows_no_machine_path() -> None:
+    nb = STORED["01_bearer_token_basics.ipynb"]
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "notebook tests" not in prose and "nbval" not in prose
+    failing = cell_with(nb, 'bk.Client(sb.url, "not-a-real-token")')
+    (error,) = [o for o in failing.outputs if o.output_type == "error"]
+    assert error.ename == "AuthError" and "401" in error.evalue
+    assert not any("File " in line or ".py" in line for line in error.traceback)
 
 
 def test_06_cassette_is_committed_and_holds_no_credential() -> None:

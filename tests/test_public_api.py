@@ -36,8 +36,12 @@ def test_all_is_the_public_api() -> None:
 def test_every_lazy_name_is_the_object_its_module_defines() -> None:
     for name, module_name in bk._LAZY.items():
         module = importlib.import_module(module_name, "bearerkit")
-        expected = module if module_name.rpartition(".")[2] == name else getattr(module, name)
-        assert getattr(bk, name) is expected, name
+        value = getattr(bk, name)
+        if module_name == f".{name}":  # a subpackage: bk.tmdb is bearerkit.tmdb
+            assert value is module and isinstance(value, types.ModuleType), name
+        else:  # a class or function, never a module by accident (bk.scan)
+            assert value is getattr(module, name), name
+            assert not isinstance(value, types.ModuleType), name
 
 
 def test_the_lazy_table_the_type_checking_block_and_all_agree() -> None:
@@ -97,6 +101,19 @@ def test_import_is_light() -> None:
     assert run(code) == ""
 
 
+def test_the_client_loads_nothing_it_does_not_need() -> None:
+    # What every notebook pays before its first request (bench/imports.py times it).
+    code = (
+        "import sys, bearerkit as bk\n"
+        "bk.Client\n"
+        "heavy = [m for m in ('dotenv', 'tqdm', 'vcr', 'yaml', 'requests_cache', 'IPython',"
+        " 'ipywidgets', 'bearerkit.scan', 'bearerkit.oauth', 'bearerkit.sandbox',"
+        " 'bearerkit.tmdb', 'bearerkit.widgets') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    assert run(code) == ""
+
+
 def test_lazy_attributes_load_on_first_use() -> None:
     code = (
         "import sys, bearerkit as bk\n"
@@ -131,9 +148,19 @@ def test_widgets_without_ipywidgets_name_the_extra() -> None:
         "import sys\n"
         "sys.modules['ipywidgets'] = None\n"
         "import bearerkit as bk\n"
+        "import pydoc\n"
+        "pydoc.render_doc(bk)  # help(bearerkit) still works\n"
         "try:\n"
         "    bk.widgets.ApiExplorer\n"
         "except bk.BearerkitError as err:\n"
         "    print(err)\n"
+        "try:\n"
+        "    from bearerkit.widgets import TokenBox\n"
+        "except bk.BearerkitError as err:\n"
+        "    print(err)\n"
     )
-    assert 'pip install "bearerkit[notebook]"' in run(code)
+    said = run(code).splitlines()
+    assert len(said) == 2
+    assert said[0].startswith("bearerkit.widgets.ApiExplorer needs ipywidgets")
+    assert said[1].startswith("bearerkit.widgets.TokenBox needs ipywidgets")
+    assert all('pip install "bearerkit[notebook]"' in line for line in said)

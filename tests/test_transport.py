@@ -1,20 +1,28 @@
-"""The client's session (bearerkit.transport): paced sends, headers, the environment read once."""
+"""The client's session (bearerkit.transport): paced sends, headers, the environment read once,
+bodies read with a limit (bearerkit.bodies)."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import tracemalloc
+import zlib
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
+import bearerkit as bk
 from bearerkit import __version__
 from bearerkit.auth import BearerAuth
 from bearerkit.ratelimit import Pacer
 from bearerkit.token import Token
-from bearerkit.transport import DEFAULT_POOL_SIZE, PacedAdapter, build_session
+from bearerkit.transport import DEFAULT_MAX_BODY, DEFAULT_POOL_SIZE, PacedAdapter, build_session
 
 from .conftest import FAKE_TOKEN, closed_port
+from .rawserver import raw_server, response_bytes
 
 
 class SpyPacer(Pacer):
@@ -83,17 +91,6 @@ def test_proxies_and_ca_bundle_are_read_once_then_the_environment_is_ignored(
 
 # --- bodies: decompressed with a limit, a damaged stream an error (issue 19, items 24-25) ---
 
-import gzip  # noqa: E402
-import json  # noqa: E402
-import tracemalloc  # noqa: E402
-import zlib  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import bearerkit as bk  # noqa: E402
-from bearerkit.transport import DEFAULT_MAX_BODY  # noqa: E402
-
-from .rawserver import raw_server, response_bytes  # noqa: E402
-
 PAYLOAD = json.dumps({"results": [{"id": i, "title": f"Film {i}"} for i in range(200)]}).encode()
 
 
@@ -119,13 +116,22 @@ def _serve(body: bytes, coding: str | None) -> object:
         ("deflate", b"this is not deflate at all, just text"),
         ("gzip", b"plain text under a gzip header"),
     ],
-    ids=["gzip-header-only", "gzip-cut", "zlib-header-only", "zlib-cut", "deflate-garbage", "gzip-garbage"],
+    ids=[
+        "gzip-header-only",
+        "gzip-cut",
+        "zlib-header-only",
+        "zlib-cut",
+        "deflate-garbage",
+        "gzip-garbage",
+    ],
 )
 def test_a_damaged_compressed_body_is_a_response_format_error(coding: str, body: bytes) -> None:
-    with raw_server(_serve(body, coding)) as (url, _):
-        with bk.Client(url, FAKE_TOKEN, retries=0) as api:
-            with pytest.raises(bk.ResponseFormatError, match=f"declared {coding}") as info:
-                api.get("x")
+    with (
+        raw_server(_serve(body, coding)) as (url, _),
+        bk.Client(url, FAKE_TOKEN, retries=0) as api,
+        pytest.raises(bk.ResponseFormatError, match=f"declared {coding}") as info,
+    ):
+        api.get("x")
     assert FAKE_TOKEN not in str(info.value)
 
 
@@ -141,24 +147,28 @@ def test_a_damaged_compressed_body_is_a_response_format_error(coding: str, body:
     ids=["gzip", "gzip-two-members", "zlib", "raw-deflate", "plain"],
 )
 def test_sound_bodies_decode_as_before(coding: str | None, body: bytes) -> None:
-    with raw_server(_serve(body, coding)) as (url, _):
-        with bk.Client(url, FAKE_TOKEN, retries=0) as api:
-            assert api.get("x") == json.loads(PAYLOAD)
+    with (
+        raw_server(_serve(body, coding)) as (url, _),
+        bk.Client(url, FAKE_TOKEN, retries=0) as api,
+    ):
+        assert api.get("x") == json.loads(PAYLOAD)
 
 
 BOMB = gzip.compress(b" " * (64 * 2**20))  # 64 MB of spaces: about 64 KB on the wire
 
 
 def test_a_decompression_bomb_stops_at_max_body_without_inflating() -> None:
-    with raw_server(_serve(BOMB, "gzip")) as (url, _):
-        with bk.Client(url, FAKE_TOKEN, retries=0, max_body=2_000_000) as api:
-            tracemalloc.start()
-            try:
-                with pytest.raises(bk.ResponseFormatError) as info:
-                    api.get("x")
-                _, peak = tracemalloc.get_traced_memory()
-            finally:
-                tracemalloc.stop()
+    with (
+        raw_server(_serve(BOMB, "gzip")) as (url, _),
+        bk.Client(url, FAKE_TOKEN, retries=0, max_body=2_000_000) as api,
+    ):
+        tracemalloc.start()
+        try:
+            with pytest.raises(bk.ResponseFormatError) as info:
+                api.get("x")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
     text = str(info.value)
     assert "max_body=2_000_000 bytes" in text and "after decompression" in text
     assert "Client(..., max_body=" in text  # how to raise it
@@ -179,9 +189,11 @@ def test_a_plain_body_over_max_body_is_refused(declared: bool) -> None:
         ]
 
     with raw_server(script) as (url, _):
-        with bk.Client(url, FAKE_TOKEN, retries=0, max_body=1000) as api:
-            with pytest.raises(bk.ResponseFormatError, match="max_body=1_000 bytes"):
-                api.get("x")
+        with (
+            bk.Client(url, FAKE_TOKEN, retries=0, max_body=1000) as api,
+            pytest.raises(bk.ResponseFormatError, match="max_body=1_000 bytes"),
+        ):
+            api.get("x")
         with bk.Client(url, FAKE_TOKEN, retries=0, max_body=6000) as api:
             assert len(api.get("x")["x"]) == 5000
 
@@ -203,15 +215,17 @@ def test_the_cache_stores_decoded_bodies_and_never_an_oversized_one(tmp_path: Pa
         headers = [("Content-Type", "application/json"), ("Content-Encoding", "gzip")]
         return [response_bytes("200 OK", headers, answers[path])]
 
-    with raw_server(script) as (url, heads):
-        with bk.Client(url, FAKE_TOKEN, cache=tmp_path / "c.sqlite", max_body=2_000_000) as api:
-            first, second = api.get("ok"), api.get("ok")
-            assert first == second == json.loads(PAYLOAD)
-            assert len(heads) == 1  # the second came from the cache
-            for _ in range(2):
-                with pytest.raises(bk.ResponseFormatError, match="max_body"):
-                    api.get("bomb")
-            assert len(heads) == 3  # the oversized answer was never cached
+    with (
+        raw_server(script) as (url, heads),
+        bk.Client(url, FAKE_TOKEN, cache=tmp_path / "c.sqlite", max_body=2_000_000) as api,
+    ):
+        first, second = api.get("ok"), api.get("ok")
+        assert first == second == json.loads(PAYLOAD)
+        assert len(heads) == 1  # the second came from the cache
+        for _ in range(2):
+            with pytest.raises(bk.ResponseFormatError, match="max_body"):
+                api.get("bomb")
+        assert len(heads) == 3  # the oversized answer was never cached
 
 
 def test_cassettes_record_and_replay_compressed_bodies_within_the_limit(tmp_path: Path) -> None:

@@ -420,17 +420,17 @@ def run_each(
                     with contextlib.suppress(BearerkitError):  # else fetched again on resume
                         state.done[later.key] = rows_of(later, page.body, record_path)
                 if on_batch is not None and pending:
-                    on_batch(pending, dict(state.failed))
+                    _hand_on(on_batch, pending, state)
                 raise state.partial(err, item) from None
             else:
                 raise err
             if bar is not None:
                 bar.update(1)
             if on_batch is not None and len(pending) >= batch:
-                on_batch(pending, dict(state.failed))
+                _hand_on(on_batch, pending, state)
                 pending = []
         if on_batch is not None and (pending or not todo or state.failed):
-            on_batch(pending, dict(state.failed))
+            _hand_on(on_batch, pending, state)
         ok = True
     finally:
         pool.stop()  # idempotent; after a failure it cancels what is still queued
@@ -444,6 +444,17 @@ def run_each(
     if skipped_n:
         _warn_skipped(info)
     return EachRun(state.rows(), info)
+
+
+def _hand_on(
+    on_batch: Callable[[list[tuple[Item, list[Any]]], dict[str, Any]], None],
+    batch: list[tuple[Item, list[Any]]],
+    state: _State,
+) -> None:
+    """Give a batch to its receiver, which keeps the rows from then on (not memory)."""
+    on_batch(batch, dict(state.failed))
+    for item, _ in batch:
+        state.done[item.key] = []
 
 
 def _warn_skipped(info: EachInfo) -> None:

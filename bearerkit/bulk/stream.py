@@ -131,6 +131,7 @@ class Folder:
         self.manifest = manifest
         self.secrets = [s for s in secrets if s]
         self.schema: Any = None
+        self._tables: dict[str, Any] = {}  # parts written by this process, by file name
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -245,6 +246,7 @@ class Folder:
             name = f"part-{len(parts) + 1:08d}.parquet"
             _, pq = require_pyarrow()
             self._atomic(name, lambda p: pq.write_table(table, p))
+            self._tables[name] = table
             parts.append(name)
             rows += len(records)
         self.commit(parts=parts, rows=rows, **changes)
@@ -260,22 +262,15 @@ class Folder:
     def _table(self, records: list[Any]) -> Any:
         """The records as an Arrow table in the folder's one schema (widened if needed)."""
         pa, _ = require_pyarrow()
-        frame = records_to_frame(records)
-        frame.attrs = {}  # pandas would write attrs into the file's metadata
-        columns = {}
-        for name in frame.columns:
-            column = frame[name]
-            try:
-                columns[str(name)] = pa.array(column, from_pandas=True)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                # Mixed types in one column (a number here, text there): kept as JSON text.
-                columns[str(name)] = pa.array(
-                    [None if _missing(v) else json.dumps(v, default=str) for v in column],
-                    pa.string(),
-                )
-        table = pa.table(columns)
+        table = _flat_table(records, pa)
+        if table is None:
+            table = self._frame_table(records, pa)
+        # No metadata at all: pandas' describes one page's dtypes, not the folder's.
+        table = table.replace_schema_metadata(None)
         if self.schema is None:
             self.schema = table.schema
+            return table
+        if table.schema.equals(self.schema):
             return table
         try:
             wider = pa.unify_schemas([self.schema, table.schema], promote_options="permissive")
@@ -290,13 +285,63 @@ class Folder:
                 self._rewrite(part, wider)
         return _conform(table, self.schema, pa)
 
+    def _frame_table(self, records: list[Any], pa: Any) -> Any:
+        """Records with nested objects: flattened as in memory (``a.b`` columns)."""
+        frame = records_to_frame(records)
+        frame.attrs = {}  # pandas would write attrs into the file's metadata
+        try:
+            return pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            columns = {}
+            for name in frame.columns:
+                column = frame[name]
+                try:
+                    columns[str(name)] = pa.array(column, from_pandas=True)
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    # Mixed types in one column (a number here, text there): JSON text.
+                    columns[str(name)] = pa.array(
+                        [None if _missing(v) else json.dumps(v, default=str) for v in column],
+                        pa.string(),
+                    )
+            return pa.table(columns)
+
     def _rewrite(self, part: str, schema: Any) -> None:
         pa, pq = require_pyarrow()
-        table = _conform(pq.read_table(self.path / part), schema, pa)
+        table = _conform(self._tables.get(part) or pq.read_table(self.path / part), schema, pa)
         self._atomic(part, lambda p: pq.write_table(table, p))
+        self._tables[part] = table
 
     def read(self) -> pd.DataFrame:
-        return read_folder(self.path)
+        """Every row in the folder, in order: what ``pd.read_parquet(folder)`` gives.
+
+        Parts written by this process are taken from memory (opening a few hundred
+        small files again costs more than writing them did).
+        """
+        pa, pq = require_pyarrow()
+        parts = list(self.manifest.get("parts", []))
+        if not parts:
+            return pd.DataFrame()
+        tables = [self._tables.get(p) or pq.read_table(self.path / p) for p in parts]
+        return pa.concat_tables(tables).to_pandas()
+
+
+def _flat_table(records: list[Any], pa: Any) -> Any:
+    """Flat records (no nested objects) straight to Arrow, or ``None`` to go through pandas.
+
+    Ten times faster than a DataFrame first, and the same columns: pandas would not
+    flatten anything either.
+    """
+    value_types: set[type] = set()
+    for record in records:
+        if not isinstance(record, dict):
+            return None
+        value_types.update(map(type, record.values()))
+    if dict in value_types or any(issubclass(t, Mapping) for t in value_types):
+        return None
+    try:
+        return pa.Table.from_struct_array(pa.array(records))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None  # mixed types in a column: the slower path keeps them as text
 
 
 def _conform(table: Any, schema: Any, pa: Any) -> Any:

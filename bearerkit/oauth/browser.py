@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bearerkit.auth import is_loopback
+from bearerkit.auth import is_loopback, origin
 from bearerkit.errors import AuthError, BearerkitError, ResponseFormatError
 from bearerkit.oauth.login import Clock, UserLogin, check_url
 from bearerkit.oauth.pkce import make_verifier, s256_challenge
@@ -119,6 +119,9 @@ class BrowserLogin(UserLogin):
         self.redirect_uri = redirect_uri
         self.open_browser = open_browser
         self.authorize_params: dict[str, str] = {}  # provider extras (Dropbox: token_access_type)
+        # RFC 9207: the issuer an authorization response's `iss` must name. None: `iss`,
+        # when sent, must at least be on the authorization endpoint's origin (mix-up).
+        self.issuer: str | None = None
         self._attempt: _Attempt | None = None
 
     @classmethod
@@ -365,6 +368,13 @@ class BrowserLogin(UserLogin):
                 f"The provider refused the sign-in ({said}): check client_id, redirect_uri "
                 "and scope=, then call login.start() again."
             )
+        iss = query.get("iss")
+        if iss is not None and not self._issuer_matches(iss):
+            return None, AuthError(
+                f"The sign-in came back from another server (iss={iss[:100]!r}, expected "
+                f"{self.issuer or _origin_text(self.authorize_url)!r}): possibly a mix-up "
+                "attack (RFC 9207). Call login.start() again and use its own link."
+            )
         state = query.get("state")
         if state is None or not hmac.compare_digest(state.encode(), attempt.state.encode()):
             # Not this attempt's: a stale tab, or a forged redirect (CSRF). The attempt goes on.
@@ -379,6 +389,11 @@ class BrowserLogin(UserLogin):
             )
         return None
 
+    def _issuer_matches(self, iss: str) -> bool:
+        if self.issuer is not None:
+            return hmac.compare_digest(iss.encode(), self.issuer.encode())
+        return _origin_text(iss) == _origin_text(self.authorize_url)
+
     def _terminal_line(self) -> str:
         state = self.state
         if state.status != "pending" or not state.authorization_url:
@@ -391,6 +406,12 @@ class BrowserLogin(UserLogin):
     def forget(self) -> bool:
         self._close_listener()
         return super().forget()
+
+
+def _origin_text(url: str) -> str:
+    """``scheme://host:port`` of ``url`` (default ports filled in), for the issuer check."""
+    found = origin(url)
+    return f"{found[0]}://{found[1]}:{found[2]}" if found else url
 
 
 def _query(url: Secret) -> dict[str, str]:

@@ -528,7 +528,7 @@ class UserLogin(AuthBase):
 
     def _signed_in(self, token: UserToken, *, message: str | None = None) -> None:
         """Adopt a freshly granted token: keep it, store it, and say so."""
-        with self._store.locked():
+        with self._refresh_lock, self._store.locked():
             live = self._adopt(token, previous=self._live)
             self._save(live)
         self._failure = None

@@ -64,6 +64,7 @@ def paginate(
             frame: continue where it stopped, fetching nothing it already has.
         on_page: called with each page's records in page order (and, for sequential
             styles, the next request), as the run goes: see :mod:`bearerkit.bulk.stream`.
+            The run then keeps no records of its own (a one-page answer excepted).
 
     Raises:
         PagingError: more data shown that ``auto`` cannot follow; a next link to

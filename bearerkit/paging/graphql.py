@@ -201,7 +201,7 @@ class GraphQL(Paginator):
     style = "graphql"
 
     def __init__(self, variable: str | None = None, connection: str | None = None) -> None:
-        if connection is not None and not connection.startswith("data"):
+        if connection is not None and not (connection == "data" or connection.startswith("data.")):
             connection = f"data.{connection}"
         self.variable = variable
         self.connection = connection

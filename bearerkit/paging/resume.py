@@ -108,7 +108,8 @@ class RunState:
     limit: int | None = None
     seen: set[str] = field(default_factory=set)
     # Called with each page's records, in page order, and (sequential styles) the request
-    # for the page after it: how bearerkit.bulk streams pages to disk or to dlt.
+    # for the page after it: how bearerkit.bulk streams pages to disk or to dlt. The
+    # records are then the receiver's: the run does not keep them in `records`.
     on_page: Callable[[list[Any], PageRequest | None], None] | None = None
     # What the first page's records are ("object", "list", "value"): a later page of
     # another shape is refused, not mixed in (one string page turns a frame into "value").
@@ -133,10 +134,12 @@ class RunState:
     def add(self, records: list[Any], next_request: PageRequest | None = None) -> None:
         if self.kinds is None and records:
             self.kinds = _kinds(records)
-        self.records.extend(records)
         self.pages += 1
         if self.on_page is not None:
+            # The receiver keeps the page (a folder, dlt): a streamed run holds no listing.
             self.on_page(records, next_request)
+            return
+        self.records.extend(records)
 
     def point(
         self,

@@ -8,8 +8,8 @@ delays) and a rate limit. Its paths, under ``root_url`` (``http://127.0.0.1:PORT
 =====================  ==============================================================
 ``/3/...``             TMDB v3 (``sb.url``): routes.py, listing.py
 ``/4/list...``         TMDB v4 lists, kept in memory (``sb.v4_url``): lists.py
-``/styles/...``        one 57-record dataset paged in twelve styles
-                       (``sb.styles_url``): styles.py, dataset.py
+``/styles/...``        one 57-record dataset paged as real APIs page (REST, GraphQL,
+                       HAL, JSON:API...; ``sb.styles_url``): styles/, dataset.py
 ``/ratelimit/...``     ``/{dialect}/{limit}/{window}/items``: budgets announced in six
                        rate-limit dialects (``sb.ratelimit_url``): dialects.py
 ``/oauth/token``       OAuth 2.0 client credentials (``sb.token_url``): oauth.py, and the

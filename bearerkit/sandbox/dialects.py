@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from bearerkit.sandbox import listing
 from bearerkit.sandbox.dataset import BadRequest, integer, message_error, page_size, records
 from bearerkit.sandbox.messages import Reply, Request, json_reply
-from bearerkit.sandbox.styles import etag_of, not_modified
+from bearerkit.sandbox.styles.common import etag_of, not_modified
 
 RATELIMIT_PATH = "/ratelimit"
 DIALECTS = ("github", "github429", "ietf", "ietf-structured", "openai", "retry-after")

@@ -16,19 +16,28 @@ widget's red error line instead, and the widget stays usable.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import BearerkitError
 
-try:
-    import ipywidgets  # noqa: F401  (a plain `pip install bearerkit` has none: say which extra)
-except ModuleNotFoundError:
-    raise BearerkitError(
-        "bearerkit.widgets needs ipywidgets, which the notebook extra installs: "
-        'pip install "bearerkit[notebook]" (then restart the kernel).'
-    ) from None
-
-from .api_explorer import ApiExplorer
-from .genre_explorer import GenreExplorer
-from .login_box import LoginBox
-from .token_box import TokenBox
-
 __all__ = ["ApiExplorer", "GenreExplorer", "LoginBox", "TokenBox"]
+
+try:
+    import ipywidgets  # noqa: F401
+except ModuleNotFoundError:
+    # A plain `pip install bearerkit` has no ipywidgets. Each widget then says which extra
+    # brings it when used; importing this package still works, so help(bearerkit) and
+    # dir() do not fail on a name the reader never asked for.
+    def __getattr__(name: str) -> Any:
+        if name in __all__:
+            raise BearerkitError(
+                f"bearerkit.widgets.{name} needs ipywidgets, which the notebook extra "
+                'installs: pip install "bearerkit[notebook]" (then restart the kernel).'
+            )
+        raise AttributeError(f"module 'bearerkit.widgets' has no attribute {name!r}")
+
+else:
+    from .api_explorer import ApiExplorer
+    from .genre_explorer import GenreExplorer
+    from .login_box import LoginBox
+    from .token_box import TokenBox

@@ -90,20 +90,24 @@ class _Call:
         client: Client,
         *,
         stop: threading.Event | None = None,
-        on_page: Callable[[list[Any], PageRequest | None], None] | None = None,
+        on_page: Callable[[Page], None] | None = None,
     ) -> tuple[pd.DataFrame, str | None]:
         """The DataFrame, computed exactly as :meth:`code` writes it, and "more pages" news.
 
         The second value says why a single response is one page of several (``None``
         when it is the whole answer, or for all pages). ``stop`` set: no further
         page is sent, and :class:`_FetchStopped` carries the pages so far (``.partial``).
+        ``on_page`` hears of each page as it arrives (from paginate's threads too).
         """
         get_page: Callable[[PageRequest], Page] = client._get_page
 
         def checked(request: PageRequest) -> Page:
             if stop is not None and stop.is_set():
                 raise _FetchStopped("Stopped: no further page was sent.")
-            return get_page(request)
+            page = get_page(request)
+            if on_page is not None:
+                on_page(page)
+            return page
 
         if self.all_pages:
             run = run_paging(
@@ -112,7 +116,6 @@ class _Call:
                 base_url=client.base_url,
                 page_cap=client.page_cap,
                 progress=False,
-                on_page=on_page,
             )
             return run.frame(), None
         page = checked(self.request())
@@ -157,6 +160,7 @@ class _Progress:
     pages: int = 0
     rows: int = 0
     shown_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)  # pages arrive on threads
 
 
 class ApiExplorer(FetchParts, widgets.VBox):
@@ -332,7 +336,7 @@ class ApiExplorer(FetchParts, widgets.VBox):
                     frame, more = call.run(
                         self.client,
                         stop=self._stop,
-                        on_page=lambda records, _next: self._progressed(progress, records),
+                        on_page=lambda page: self._progressed(progress, page),
                     )
                 except _FetchStopped as exc:
                     if exc.partial is None:
@@ -405,14 +409,21 @@ class ApiExplorer(FetchParts, widgets.VBox):
         self._worker = threading.Thread(target=self.fetch, name="bearerkit-explorer", daemon=True)
         self._worker.start()
 
-    def _progressed(self, progress: _Progress, records: list[Any]) -> None:
-        progress.pages += 1
-        progress.rows += len(records)
-        now = time.perf_counter()
-        if progress.pages == 1 or now - progress.shown_at >= PROGRESS_EVERY:
+    def _progressed(self, progress: _Progress, page: Page) -> None:
+        try:
+            rows = len(locate_records(page.body)[1])
+        except BearerkitError:
+            rows = 0  # counted for the status line only; paginate judges the records
+        with progress.lock:
+            progress.pages += 1
+            progress.rows += rows
+            now = time.perf_counter()
+            if progress.pages > 1 and now - progress.shown_at < PROGRESS_EVERY:
+                return
             progress.shown_at = now
+            pages = progress.pages
             self._status.value = (
-                f"Fetching… {progress.pages} page{'s' if progress.pages != 1 else ''}"
+                f"Fetching… {pages} page{'s' if pages != 1 else ''}"
                 f"{SEPARATOR}{progress.rows} rows so far (Stop keeps them)"
             )
 

@@ -54,12 +54,14 @@ def display_frame(frame: pd.DataFrame, *, columns: Sequence[str] | None = None) 
     >>> shown.columns.tolist(), len(shown.loc[0, "title"])
     (['id', 'title', 'adult'], 48)
     """
-    names = [str(c) for c in frame.columns]
+    labels = {str(c): c for c in frame.columns}  # shown by name; JSON keys are strings anyway
+    names = list(labels)
     first = [c for c in ("id", _name_column(names)) if c is not None and c in names]
     chosen = names if columns is None else [c for c in columns if c in names]
     order = [c for c in first if columns is None or c in chosen]
     order += [c for c in chosen if c not in order]
-    shown = frame.loc[:, order].copy() if order else frame.iloc[:, :0].copy()
+    shown = frame.loc[:, [labels[c] for c in order]].copy()
+    shown.columns = order
     for column in shown.columns:
         if pd.api.types.is_object_dtype(shown[column]) or pd.api.types.is_string_dtype(
             shown[column]

@@ -173,8 +173,60 @@ def exercise_api_explorer(page: Page) -> None:
     code = explorer.locator(".bk-code pre")
     wait_for_text(code, re.compile(r"github/items"), "no code for the fetched view")
     text = code.first.inner_text()
-    assert "bk.load_token(" in text and "per_page" in text, text
+    assert "bk.sandbox.start()" in text and "per_page" in text, text  # no port, no token
     assert "df = " in text, text
+
+    exercise_stop_and_a_fresh_view(page)
+    exercise_post_paging_and_columns(page)
+
+
+def exercise_stop_and_a_fresh_view(page: Page) -> None:
+    """The rate-limited explorer: progress while it runs, Stop keeps the pages, no stale table."""
+    slow = page.locator(".bk-api-explorer").nth(2)
+    status = slow.locator(".bk-status")
+    table = slow.locator(".bk-table table.dataframe")
+    slow.locator(".bk-fetch").filter(has_text="Fetch").click()
+    progress = re.compile(r"Fetching… ([3-9]|\d\d) pages · \d+ rows so far")
+    wait_for_text(status, progress, "no page count in .bk-status while fetching")
+    assert table.count() == 0, "a table is shown while the fetch runs"
+    slow.locator(".bk-stop").filter(has_text="Stop").click()
+    wait_for_text(status, re.compile(r"\(stopped\)"), "no '(stopped)' in .bk-status after Stop")
+    rows = int(re.search(r"(\d+) rows", status.first.inner_text())[1])  # type: ignore[index]
+    assert 6 <= rows < 57, f"Stop kept {rows} rows"
+    assert table.count() == 1 and table.locator("tbody tr").count() == rows
+    assert "Stopped after" in slow.locator(".bk-note").first.inner_text()
+
+    slow.locator(".bk-path input").fill("github/5/1/no-such-items")
+    slow.locator(".bk-fetch").filter(has_text="Fetch").click()
+    wait_for_text(slow.locator(".bk-error"), re.compile("404"), "no 404 in .bk-error")
+    assert table.count() == 0, "the previous table is still shown under the error"
+
+
+def exercise_post_paging_and_columns(page: Page) -> None:
+    """All pages by POST (the Notion-style query), then the column picker."""
+    explorer = page.locator(".bk-api-explorer").first
+    explorer.locator(".bk-method select").select_option(value="POST")
+    explorer.locator(".bk-path input").fill(
+        "notion/databases/d9824bdc-8445-4327-be8b-5b47500af6ce/query"
+    )
+    explorer.locator(".bk-params input").fill('{"page_size": 20}')
+    checkbox = explorer.locator(".bk-all-pages input[type='checkbox']")
+    if not checkbox.is_checked():
+        checkbox.check()
+    explorer.locator(".bk-fetch").filter(has_text="Fetch").click()
+    status = explorer.locator(".bk-status")
+    wait_for_text(status, re.compile(r"^POST .* 57 rows · 3 pages"), "no POST paging status")
+    table = explorer.locator(".bk-table table.dataframe")
+    headers = [t.strip() for t in table.locator("thead th").all_inner_texts() if t.strip()]
+    assert headers[:2] == ["id", "name"], headers
+
+    explorer.locator(".bk-columns").get_by_text("Columns", exact=True).first.click()
+    explorer.locator(".bk-columns select").select_option(value=["name", "owner.login"])
+    wait_for_text(
+        explorer.locator(".bk-table thead"), re.compile(r"owner\.login"), "no picked columns"
+    )
+    headers = [t.strip() for t in table.locator("thead th").all_inner_texts() if t.strip()]
+    assert headers == ["name", "owner.login"], headers
 
 
 def test_api_explorer_fetches_what_is_typed_and_shows_its_code(

@@ -161,6 +161,45 @@ def test_a_process_killed_mid_run_leaves_nothing_half_written_and_resumes(
     assert len([n for n in _files(folder) if n.startswith("part-")]) == 80
 
 
+_DIES_WRITING = """
+import os, signal, warnings
+import pyarrow.parquet as pq
+import bearerkit as bk
+
+real, calls = pq.write_table, []
+
+def write_half_then_die(table, where, **kwargs):
+    calls.append(where)
+    if len(calls) == 6:  # the sixth part: half a file on disk, then the process is killed
+        with open(where, "wb") as f:
+            f.write(b"PAR1" + b"half a part" * 100)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(table, where, **kwargs)
+
+pq.write_table = write_half_then_die
+warnings.simplefilter("ignore")
+api = bk.Client(os.environ["SB_URL"], os.environ["SB_TOKEN"])
+api.paginate("discover/movie", max_pages=20, workers=1, progress=False, to=os.environ["FOLDER"])
+"""
+
+
+def test_a_process_killed_in_the_middle_of_writing_a_part_leaves_no_half_file(
+    sb: Sandbox, api: bk.Client, tmp_path: Path
+) -> None:
+    folder = tmp_path / "discover"
+    env = {**os.environ, "SB_URL": sb.url, "SB_TOKEN": sb.token, "FOLDER": str(folder)}
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run([sys.executable, "-c", _DIES_WRITING], env=env, timeout=120)
+    assert done.returncode == -signal.SIGKILL
+    leftovers = [n for n in _files(folder) if n.startswith(".")]
+    assert len(leftovers) == 1 and ".tmp" in leftovers[0]  # the half file, under a hidden name
+    assert json.loads((folder / MANIFEST).read_text())["pages"] == 5
+    assert len(pd.read_parquet(folder)) == 100  # readers see the five whole parts only
+    df = _paginate(api, max_pages=20, resume=folder)
+    assert df["id"].tolist() == _paginate(api, max_pages=20)["id"].tolist()
+    assert not [n for n in _files(folder) if n.startswith(".")]
+
+
 def test_get_each_to_a_folder_resumes_after_a_failure(
     api: bk.Client, sb: Sandbox, tmp_path: Path
 ) -> None:
@@ -245,3 +284,43 @@ def test_without_pyarrow_the_error_names_the_extra(
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(bk.BearerkitError, match=r"bearerkit\[parquet\]"):
         _paginate(api, max_pages=2, to=tmp_path / "x")
+
+
+def test_a_sandbox_on_another_port_is_the_same_api_for_resume(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    ids = movie_ids(6)
+    with bk.sandbox.start() as first, bk.Client(first.url, first.token) as api:
+        api.get_each("movie/{}", ids[:3], to=folder, progress=False)
+    with bk.sandbox.start() as second, bk.Client(second.url, second.token) as api:
+        assert second.port != first.port
+        df = api.get_each("movie/{}", ids, resume=folder, progress=False)
+        assert len(sent(second, 0)) == 3
+    assert df["id"].tolist() == ids
+
+
+def test_the_returned_frame_is_what_pandas_reads_from_the_folder(
+    api: bk.Client, tmp_path: Path
+) -> None:
+    df = _paginate(api, max_pages=3, to=tmp_path / "d")
+    back = pd.read_parquet(tmp_path / "d")
+    df.attrs = back.attrs = {}
+    pd.testing.assert_frame_equal(df, back)
+
+
+def test_a_streamed_run_hands_every_page_on_and_keeps_none(api: bk.Client) -> None:
+    from bearerkit.paging.fetch import paginate
+    from bearerkit.paging.page import PageRequest
+
+    pages: list[list[object]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = paginate(
+            api._get_page,
+            PageRequest("GET", "discover/movie"),
+            base_url=api.base_url,
+            max_pages=4,
+            progress=False,
+            on_page=lambda records, _next: pages.append(records),
+        )
+    assert [len(p) for p in pages] == [20, 20, 20, 20]
+    assert run.records == [] and run.info["pages"] == 4

@@ -277,3 +277,25 @@ def test_an_ipv6_loopback_redirect_listens_on_1(real_server):
     assert page.status_code == 200
     login.wait(timeout=5)
     assert login.status == "signed_in"
+
+
+def test_an_iss_from_another_server_is_refused_as_a_mix_up(real_server):
+    login = make(real_server, redirect_uri="https://example.com/cb")
+    login.start()
+    landed = real_server.redirect_for(login.authorization_url)
+    with pytest.raises(AuthError, match="mix-up"):
+        login.complete(landed + "&iss=https%3A%2F%2Fevil.example")
+    assert login.status == "pending"
+    login.complete(landed + "&iss=" + real_server.url.replace(":", "%3A").replace("/", "%2F"))
+    assert login.status == "signed_in"
+
+
+def test_a_set_issuer_is_compared_exactly(real_server):
+    login = make(real_server, redirect_uri="https://example.com/cb")
+    login.issuer = f"{real_server.url}/tenant-a"
+    login.start()
+    landed = real_server.redirect_for(login.authorization_url)
+    with pytest.raises(AuthError, match="mix-up"):
+        login.complete(landed + f"&iss={real_server.url}/tenant-b")
+    login.complete(landed + f"&iss={real_server.url}/tenant-a")
+    assert login.status == "signed_in"

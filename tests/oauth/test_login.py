@@ -347,3 +347,27 @@ def test_importing_the_oauth_package_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_endpoint_is_a_network_error_without_a_canary(user_server, sleep_clock):
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    login = DeviceLogin(f"{dead}/device", f"{dead}/token", CLIENT_ID, client_secret=CLIENT_SECRET,
+                        store=False, clock=sleep_clock)  # fmt: skip
+    with pytest.raises(bk.NetworkError, match="Could not connect") as info:
+        login.start()
+    assert_clean(full_text(info.value))
+    assert leaky_locals(info.value) == []
+    refresh = RefreshLogin(f"{dead}/token", CLIENT_ID, f"{REFRESH}seed",
+                           client_secret=CLIENT_SECRET, store=False)  # fmt: skip
+    with pytest.raises(bk.NetworkError) as info:
+        bk.Client(user_server.url, auth=refresh).get("/api/me")
+    assert_clean(full_text(info.value))
+    assert leaky_locals(info.value) == []

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 import bearerkit as bk
+from bearerkit import sandbox
 from bearerkit.frames import locate_records
 from bearerkit.paging import Page, PageRequest, detect, signs_of_more
 from bearerkit.paging.detect import describe_more, require_followable
 
-from .conftest import BASE
+from .conftest import BASE, CANARY, IDS
 
 ROWS = [{"id": 1}, {"id": 2}]
 
@@ -326,10 +327,6 @@ def test_a_graphql_connection_wins_over_its_total_count() -> None:
 
 def test_openai_fine_tuning_jobs_are_paged_with_after_over_loopback() -> None:
     # The real case that failed: no last_id, and starting_after= is refused (a 400 here).
-    from bearerkit import sandbox
-
-    from .conftest import CANARY
-
     with (
         sandbox.start(token=CANARY) as sb,
         bk.Client(sb.styles_url, CANARY, retries=0) as api,
@@ -338,3 +335,35 @@ def test_openai_fine_tuning_jobs_are_paged_with_after_over_loopback() -> None:
     assert frame["id"].tolist() == [f"ftjob-{i:04d}" for i in range(1, 58)]
     assert frame.attrs["paging"]["paginator"].startswith("LastId(param='after'")
     assert frame.attrs["paging"]["pages"] == 6
+
+
+# Each issue-21 style, auto-detected by paginate from the sandbox's real-shaped answers.
+# name: (path, params, expected style, how to read a record's id)
+SANDBOX_STYLES: dict[str, tuple[str, dict[str, Any] | None, str, str]] = {
+    "hal": ("hal/orders", None, "next_url", "id"),
+    "jsonapi": ("jsonapi/articles", None, "json_api", "attributes.id"),
+    "atlassian-search": ("atlassian/search", None, "offset", "id"),
+    "atlassian-board": ("atlassian/board", None, "offset", "id"),
+    "atlassian-jql": ("atlassian/jql", None, "cursor", "id"),
+    "zendesk-tickets": ("zendesk/tickets", None, "next_url", "id"),
+    "zendesk-users": ("zendesk/users", {"page[size]": 10}, "next_url", "id"),
+    "intercom": ("intercom/contacts", None, "cursor", "id"),
+    "airtable": ("airtable/v0/appX/tblY", None, "cursor", "fields.id"),
+    "salesforce": ("salesforce/query", {"q": "SELECT Id FROM Item"}, "next_url", "id"),
+    "odata": ("graph/users", {"$top": 10}, "next_url", "id"),
+}
+
+
+@pytest.mark.parametrize("name", SANDBOX_STYLES)
+def test_paginate_detects_each_style_the_sandbox_serves(api: bk.Client, name: str) -> None:
+    path, params, style, id_column = SANDBOX_STYLES[name]
+    frame = api.paginate(path, params, progress=False)
+    assert frame[id_column].tolist() == IDS
+    info = frame.attrs["paging"]
+    assert (info["style"], info["pages"], info["complete"]) == (style, 6, True)
+
+
+def test_json_api_included_lands_in_attrs(api: bk.Client) -> None:
+    frame = api.paginate("jsonapi/articles", progress=False)
+    assert [p["id"] for p in frame.attrs["included"]] == ["1", "2", "3"]
+    assert {p["type"] for p in frame.attrs["included"]} == {"people"}

@@ -332,16 +332,20 @@ def test_get_df_on_a_billion_page_listing_warns_without_building_the_plan(
     page_server: Any,
 ) -> None:
     server = page_server(_billion("total_pages"))
-    with bk.Client(server.url, CANARY) as api:
-        with pytest.warns(UserWarning, match="999999999 more pages"):
-            api.get_df("items")
+    with (
+        bk.Client(server.url, CANARY) as api,
+        pytest.warns(UserWarning, match="999999999 more pages"),
+    ):
+        api.get_df("items")
 
 
 def test_a_billion_page_listing_under_a_page_cap_stops_at_the_cap(page_server: Any) -> None:
     server = page_server(_billion("total_pages"))
-    with bk.Client(server.url, CANARY, page_cap=3) as api:
-        with pytest.warns(UserWarning, match="page cap"):
-            frame = api.paginate("items", progress=False)
+    with (
+        bk.Client(server.url, CANARY, page_cap=3) as api,
+        pytest.warns(UserWarning, match="page cap"),
+    ):
+        frame = api.paginate("items", progress=False)
     assert len(frame) == 6 and len(server.hits) == 3
 
 
@@ -410,7 +414,9 @@ def test_a_later_page_of_another_shape_is_a_paging_error_with_partial(
     assert info.value.partial.attrs["paging"]["complete"] is False
 
 
-@pytest.mark.parametrize("value", ["many", [3], {"n": 3}, 2.5], ids=["text", "list", "object", "fraction"])
+@pytest.mark.parametrize(
+    "value", ["many", [3], {"n": 3}, 2.5], ids=["text", "list", "object", "fraction"]
+)
 @pytest.mark.parametrize("field", ["total_pages", "total"])
 def test_a_paging_total_that_is_no_number_is_not_taken_as_one_page(
     page_server: Any, value: Any, field: str

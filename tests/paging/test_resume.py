@@ -91,7 +91,7 @@ def test_resume_refuses_another_call(page_server: Any) -> None:
     with bk.Client(server.url, CANARY, retries=0) as api:
         with pytest.raises(bk.ServerError) as info:
             api.paginate("items", workers=1, progress=False)
-        with pytest.raises(bk.PagingError, match="belongs to a run of GET .*items"):
+        with pytest.raises(bk.PagingError, match=r"belongs to a run of GET .*items"):
             api.paginate("other", resume=info.value, progress=False)
 
 
@@ -135,18 +135,19 @@ def test_resume_from_another_api_or_path_is_refused_naming_its_run(
 ) -> None:
     first = page_server(flaky_pages(fail_page=2))
     second = page_server(flaky_pages(fail_page=99))
-    with bk.Client(first.url, CANARY, retries=0) as api:
-        with pytest.raises(bk.ServerError) as info:
-            api.paginate("items", workers=1, progress=False)
+    with bk.Client(first.url, CANARY, retries=0) as api, pytest.raises(bk.ServerError) as info:
+        api.paginate("items", workers=1, progress=False)
     target, path = {
         "another API": (second.url, "items"),
         "another path": (first.url, "other"),
         "another client": (second.url + "/", "/items"),  # same path, another API root
     }[other]
     hits_before = len(first.hits) + len(second.hits)
-    with bk.Client(target, CANARY, retries=0) as api:
-        with pytest.raises(bk.PagingError, match="belongs to a run of GET") as refused:
-            api.paginate(path, resume=info.value, progress=False)
+    with (
+        bk.Client(target, CANARY, retries=0) as api,
+        pytest.raises(bk.PagingError, match="belongs to a run of GET") as refused,
+    ):
+        api.paginate(path, resume=info.value, progress=False)
     text = str(refused.value)
     assert f"{first.url}/items" in text  # whose run it is
     assert "stopped after page 1" in text
@@ -156,9 +157,8 @@ def test_resume_from_another_api_or_path_is_refused_naming_its_run(
 
 def test_resume_with_the_same_call_on_a_new_client_still_works(page_server: Any) -> None:
     server = page_server(flaky_pages(fail_page=3))
-    with bk.Client(server.url, CANARY, retries=0) as api:
-        with pytest.raises(bk.ServerError) as info:
-            api.paginate("items", workers=1, progress=False)
+    with bk.Client(server.url, CANARY, retries=0) as api, pytest.raises(bk.ServerError) as info:
+        api.paginate("items", workers=1, progress=False)
     with bk.Client(server.url + "/", CANARY, retries=0) as api:  # re-run cell: a new client
         frame = api.paginate("items", resume=info.value, progress=False)
     assert frame["id"].tolist() == IDS

@@ -81,9 +81,8 @@ def test_an_unusable_stderr_never_fails_a_request(
     monkeypatch: pytest.MonkeyPatch, stderr: str
 ) -> None:
     """The countdown is a courtesy: pythonw (stderr None) or a closed stream still waits and sends."""
-    from bearerkit import sandbox
-
     import bearerkit as bk
+    from bearerkit import sandbox
 
     clock = FakeClock()
     with sandbox.start(token="canary-TOKEN-countdown", clock=clock) as sb:

@@ -275,6 +275,25 @@ def test_stop_keeps_the_pages_that_arrived(own_sb: Sandbox) -> None:
     assert "progress=False)" in explorer.code  # the code still fetches every page
 
 
+def test_stop_keeps_the_pages_of_a_cursor_listing_too(own_sb: Sandbox) -> None:
+    own_sb.set_latency(0.05)
+    styles = bk.Client(own_sb.styles_url, FAKE_TOKEN)  # one page after the other
+    explorer = ApiExplorer(styles, path="slack/users.list", params="limit=2", all_pages=True)
+    seen = statuses(explorer)
+    explorer.button.click()
+    deadline = time.monotonic() + 30
+    while not any(int(m[1]) >= 2 for m in map(PROGRESS.match, seen) if m):
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.01)
+    explorer.stop()
+    assert explorer.wait(timeout=30)
+    frame = explorer.frame
+    assert frame is not None and frame.attrs["paging"]["complete"] is False
+    pages = frame.attrs["paging"]["pages"]
+    assert 2 <= pages < 29 and len(frame) == 2 * pages
+    assert frame["name"].tolist() == [f"Item {i:02d}" for i in range(1, len(frame) + 1)]
+
+
 # -- item 8: identifying columns first, short text on screen, a column picker ------
 
 
