@@ -414,7 +414,8 @@ class Client:
         Args:
             path, params: as for :meth:`get`.
             paginator: ``"auto"`` or a :mod:`bearerkit.paging` paginator
-                (``PageNumber``, ``Offset``, ``NextURL``, ``LinkHeader``, ``Cursor``, ``LastId``).
+                (``PageNumber``, ``Offset``, ``NextURL``, ``LinkHeader``, ``Cursor``, ``LastId``,
+                ``GraphQL``, ``JsonApi``).
             method, json: for APIs that page by POST (Notion's database query).
             record_path: dotted path of each page's records (found when ``None``).
             max_pages: fetch at most this many pages.

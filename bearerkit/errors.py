@@ -8,6 +8,7 @@
      ├── RecordPathError (KeyError)     a DataFrame record path that the JSON does not have
      ├── CassetteError                  a replay-only cassette lacks the request (nothing sent)
      ├── PagingError                    paging cannot go on safely, or more pages than it can follow
+     ├── FolderError                    a streaming folder (to=/resume=) of another request, or not bearerkit's
      └── ApiError                       the API answered with an HTTP error status
           ├── AuthError                 401 / 403, or a token endpoint that refused
           ├── NotFoundError             404
@@ -35,6 +36,7 @@ __all__ = [
     "AuthError",
     "BearerkitError",
     "CassetteError",
+    "FolderError",
     "InsecureTransportError",
     "NetworkError",
     "NotFoundError",
@@ -100,6 +102,13 @@ class PagingError(BearerkitError):
     """Raised when paging cannot go on: the API shows more pages in a way ``auto`` cannot
     follow (the message names the field and the paginator to pass), a next link
     points at another host (the token never goes there), or the API goes round in circles.
+    """
+
+
+class FolderError(BearerkitError):
+    """Raised when a folder cannot take a streaming run (``to=``, ``resume=``): it holds a
+    run of another request, a run already (``to=``; ``resume=`` continues it), or files
+    bearerkit did not write.
     """
 
 

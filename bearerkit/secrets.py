@@ -21,6 +21,9 @@ form it can take (raw, percent-encoded, JSON-escaped, base64); this module knows
 - the request as sent (:func:`request_secrets`): credential headers (and the
   credentials inside ``Bearer``/``Basic`` values, decoded), and credential query
   parameters. A server may echo any of them.
+- the bodies (:func:`body_secrets`, :func:`url_secrets`): credential fields of JSON
+  and form bodies, token fields of token answers (JSON or form-encoded), and
+  credential parameters of URLs inside a body or a header (``Location: ...?access_token=``).
 
 Limits, honestly: a secret is found by value, so a value shorter than
 :data:`~bearerkit.redact.MIN_SECRET_CHARS` characters, one the server transformed
@@ -37,9 +40,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit
 
@@ -48,11 +53,13 @@ from .redact import MIN_SECRET_CHARS, is_secret_header, is_secret_param, mask_ur
 __all__ = [
     "SecretsProvider",
     "basic_blobs",
+    "body_secrets",
     "known_secrets",
     "register",
     "request_secrets",
     "secrets_of",
     "shown_url",
+    "url_secrets",
 ]
 
 
@@ -189,3 +196,70 @@ def _basic_password(blob: str) -> list[str]:
         return []
     _, sep, password = pair.partition(":")
     return [password, unquote_plus(password)] if sep and password else []
+
+
+# name=value inside free text: a next link in an HTML page, a query in a message.
+_PAIR_IN_TEXT = re.compile(r"[?&#;]([A-Za-z0-9_.\-\[\]]+)=([^&\s\"'<>#;,\\]+)")
+
+
+def body_secrets(body: bytes | str, is_secret: Callable[[str], bool]) -> Iterator[str]:
+    """The values a body gives secret names: JSON fields, form fields, URL query pairs.
+
+    ``is_secret`` decides for JSON and form fields: :func:`~bearerkit.redact.is_secret_param`
+    for a request's parameters, :func:`~bearerkit.redact.is_secret_field` for a token
+    answer's fields. Pairs in URLs inside the body go by the query rule.
+
+    >>> sorted(body_secrets(b"access_token=t0k3n&scope=repo", is_secret_param))
+    ['t0k3n']
+    """
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return  # binary: only values learned elsewhere are scrubbed from it
+    else:
+        text = body
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            data = json.loads(stripped)
+        except (ValueError, RecursionError):
+            data = None
+        if data is not None:
+            yield from _json_secrets(data, is_secret)
+    elif "=" in stripped and not any(c.isspace() for c in stripped):
+        # A form: a token request, or a form-encoded token answer (GitHub's default).
+        try:
+            pairs = parse_qsl(stripped, keep_blank_values=True, strict_parsing=True)
+        except ValueError:
+            pairs = []
+        yield from (v for k, v in pairs if v and is_secret(k))
+    yield from url_secrets(text)
+
+
+def url_secrets(text: str) -> Iterator[str]:
+    """Values of credential parameters in URLs inside ``text`` (``?access_token=...``).
+
+    >>> sorted(set(url_secrets('</x?page=2&api_key=k%2B1>; rel="next"')))
+    ['k%2B1', 'k+1']
+    """
+    if "=" not in text:
+        return
+    for m in _PAIR_IN_TEXT.finditer(text):
+        if is_secret_param(m.group(1)):
+            yield m.group(2)
+            yield unquote_plus(m.group(2))
+
+
+def _json_secrets(data: Any, is_secret: Callable[[str], bool]) -> Iterator[str]:
+    stack = [data]
+    while stack:  # iterative: a deeply nested answer must not exhaust the stack
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, str) and item and is_secret(str(key)):
+                    yield item
+                else:
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)

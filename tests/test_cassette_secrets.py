@@ -8,6 +8,7 @@ raw, percent-encoded, JSON-escaped and base64 forms, and scanned with ``bk.scan`
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -15,11 +16,12 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 import bearerkit as bk
-from bearerkit.cassette import active_cassettes
+from bearerkit.cassette import RECORDED_ORIGIN, active_cassettes
 from bearerkit.secrets import basic_blobs
 
 # Distinctive fakes, with the characters that change under encoding (+ / =).
@@ -179,7 +181,26 @@ def request_bodies(server: HTTPServer, path: Path) -> list[str]:
     return [API_KEY, BODY_SECRET, PASSWORD]
 
 
+def binary_and_gzip_echoes(server: HTTPServer, path: Path) -> list[str]:
+    """7 and 3. A Latin-1 body and a gzipped body that echo the token, raw and encoded."""
+    echo = TOKEN.encode() + b" " + quote(TOKEN, safe="").encode()
+    server.expect_request("/latin").respond_with_data(
+        "Réponse ".encode("latin-1") + echo + b" \xff", content_type="text/plain"
+    )
+    server.expect_request("/zipped").respond_with_data(
+        gzip.compress(b'{"echo": "' + echo + b'"}'),
+        content_type="application/json",
+        headers={"Content-Encoding": "gzip"},
+    )
+    with bk.use_cassette(path):
+        api = bk.Client(_base(server), TOKEN)
+        assert api.response("GET", "latin").content.endswith(b"\xff")
+        assert TOKEN in api.get("zipped")["echo"]
+    return [TOKEN]
+
+
 SCENARIOS = [
+    binary_and_gzip_echoes,
     custom_headers,
     token_in_url,
     encoded_echoes,
@@ -256,3 +277,14 @@ def test_client_credentials_error_still_readable_in_replay(api: HTTPServer, tmp_
         )
         with pytest.raises(bk.AuthError, match="invalid_client"):
             bk.Client(_base(api), auth=auth).get("items")
+
+
+def test_a_link_header_keeps_its_shape_with_the_key_masked(api: HTTPServer, tmp_path: Path) -> None:
+    link = f'<{_base(api)}/items?page=2&api_key={PRIVATE}>; rel="next", <x>; rel="last"'
+    api.expect_request("/items").respond_with_json({"items": [1]}, headers={"Link": link})
+    path = tmp_path / "link.yaml"
+    with bk.use_cassette(path):
+        bk.Client(_base(api)).get("items", {"api_key": PRIVATE})
+    assert PRIVATE not in path.read_text()
+    stored = yaml.safe_load(path.read_text())["interactions"][0]["response"]["headers"]["Link"]
+    assert stored == [link.replace(PRIVATE, "***").replace(_base(api), RECORDED_ORIGIN)]

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from ..errors import BearerkitError
+from ..errors import BearerkitError, FolderError
 from ..frames import records_to_frame
 from ..paging.page import PageRequest
 from ..paging.resume import ResumeNote, ResumePoint, Run
@@ -50,10 +50,6 @@ __all__ = ["MANIFEST", "Folder", "FolderError", "paginate_to_folder", "read_fold
 MANIFEST = "_bearerkit.json"
 _PART = re.compile(r"part-(\d{8})\.parquet")
 _VERSION = 1
-
-
-class FolderError(BearerkitError):
-    """A streaming folder cannot be used: written for another request, or not bearerkit's."""
 
 
 def require_pyarrow() -> Any:
@@ -450,9 +446,9 @@ def paginate_to_folder(
                     final = run(
                         request, resume=point, max_pages=max_pages, **options, on_page=on_page
                     )
-            except BearerkitError as err:
+            except (BearerkitError, KeyboardInterrupt) as err:  # Ctrl-C: PagingInterrupted
                 folder.commit(stopped=f"{type(err).__name__} after page {folder.manifest['pages']}")
-                err.partial = _with_info(folder, complete=False)
+                err.partial = _with_info(folder, complete=False)  # type: ignore[union-attr]
                 raise
             info = final.info
             folder.commit(complete=bool(info.get("complete")), stopped=info.get("stopped"))

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bearerkit.auth import is_loopback, origin
-from bearerkit.errors import AuthError, BearerkitError, ResponseFormatError
+from bearerkit.errors import AuthError, BearerkitError, NetworkError, ResponseFormatError
 from bearerkit.oauth.login import Clock, UserLogin, check_url
 from bearerkit.oauth.pkce import make_verifier, s256_challenge
 from bearerkit.redact import Secret, mask_url
@@ -236,7 +236,18 @@ class BrowserLogin(UserLogin):
                 address_family = socket.AF_INET6
 
             server_class = _V6
-        server = server_class((host, parts.port or 0), Handler)
+        try:
+            server = server_class((host, parts.port or 0), Handler)
+        except OSError as exc:
+            busy = f"{type(exc).__name__}: {exc.strerror or exc}"
+        else:
+            busy = ""
+        if busy:  # raised here, outside the except block
+            raise NetworkError(
+                f"Cannot listen for the sign-in on {host} port {parts.port} ({busy}). Close "
+                "what uses that port, or pass redirect_uri with port 0 if the provider allows "
+                "any port."
+            )
         server.timeout = 0.25
         port = server.server_address[1]
         netloc = (
@@ -306,6 +317,7 @@ class BrowserLogin(UserLogin):
         if error is not None:
             status, exc = error
             if status:
+                attempt.finished.set()  # denied or refused: the listener closes
                 self._fail(status, type(exc), str(exc))
             raise exc
         code = Secret(_query(url).get("code", ""))
@@ -337,6 +349,7 @@ class BrowserLogin(UserLogin):
                 "already used, has expired, or the verifier does not match. Call "
                 "login.start() and sign in again."
             )
+            attempt.finished.set()
             self._fail("error", AuthError, message)
             raise AuthError(message)
         try:
@@ -347,6 +360,7 @@ class BrowserLogin(UserLogin):
             attempt.finished.set()
             self._signed_in(token)
             return
+        attempt.finished.set()
         self._fail("error", type(failure), str(failure))
         failure.__context__ = None
         raise failure

@@ -57,7 +57,7 @@ DONE_PATHS = ("done",)
 # Record counts: a larger one than the records received means more pages.
 TOTAL_FIELDS = ("total", "total_count", "total_results", "totalCount", "totalResults")
 # Fields that mean "there is more" in APIs bearerkit does not know.
-MORE_FLAGS = ("has_more", "hasMore", "more", "has_next", "hasNext", "next_page")
+MORE_FLAGS = ("has_more", "hasMore", "more", "has_next", "hasNext", "hasNextPage", "next_page")
 CURSOR_FIELDS = (
     "next_cursor",
     "next_token",

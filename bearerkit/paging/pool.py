@@ -66,7 +66,7 @@ def run_planned(
                             err, state, pending=Pending(kept[index:], later)
                         ) from None
                     # A revalidated page cost a round trip (a 304): the rest go to the pool.
-                got, cached = page.records, page.from_cache and not page.revalidated
+                    got, cached = page.records, page.from_cache and not page.revalidated
                 state.add(got)
                 index += 1
                 tick(bar)

@@ -220,9 +220,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _send(self, reply: Reply, *, declared_length: int | None = None) -> None:
         self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        length = declared_length if declared_length is not None else len(reply.body)
-        self.send_header("Content-Length", str(length))
+        if reply.status != 304:  # a 304 has no body; a client keeps the stored one's headers
+            self.send_header("Content-Type", reply.content_type)
+            length = declared_length if declared_length is not None else len(reply.body)
+            self.send_header("Content-Length", str(length))
         for name, value in reply.headers:
             self.send_header(name, value)
         if self.close_connection:

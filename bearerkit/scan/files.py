@@ -44,7 +44,7 @@ Where = Literal["source", "output", "metadata", "file"]
 
 # YAML files (cassettes) are also read as YAML when their lines may hide a string.
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
-_ESCAPED_BREAK = re.compile(r"\\\n")
+_ESCAPED_BREAK = re.compile(r"\\\r?\n")
 
 # Bigger plain files are data dumps, not code someone pasted a token into.
 MAX_FILE_BYTES = 5 * 1024 * 1024

@@ -324,3 +324,27 @@ def test_a_streamed_run_hands_every_page_on_and_keeps_none(api: bk.Client) -> No
         )
     assert [len(p) for p in pages] == [20, 20, 20, 20]
     assert run.records == [] and run.info["pages"] == 4
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("github/items", {"per_page": 5}),  # Link header with rel="last": planned
+        ("offset/items", {"limit": 5}),  # offset + total: planned
+        ("slack/users.list", {"limit": 5}),  # cursor
+        ("spotify/search", {"q": "x", "type": "track", "limit": 5}),  # next URL
+        ("stripe/customers", {"limit": 5}),  # last id
+    ],
+)
+def test_every_style_resumes_from_its_folder_in_order(
+    sb: Sandbox, tmp_path: Path, path: str, params: dict[str, object]
+) -> None:
+    folder = tmp_path / "f"
+    with bk.Client(sb.styles_url, sb.token) as styles:
+        whole = styles.paginate(path, params, progress=False)
+        with pytest.warns(UserWarning, match="not all of them"):
+            styles.paginate(path, params, max_pages=3, to=folder, progress=False)
+        since = len(sb.request_log)
+        df = styles.paginate(path, params, resume=folder, progress=False)
+    assert df["id"].tolist() == whole["id"].tolist() and len(df) == 57
+    assert len(sb.request_log) - since <= (12 - 3) + 1

@@ -299,3 +299,29 @@ def test_a_set_issuer_is_compared_exactly(real_server):
         login.complete(landed + f"&iss={real_server.url}/tenant-b")
     login.complete(landed + f"&iss={real_server.url}/tenant-a")
     assert login.status == "signed_in"
+
+
+def test_a_fixed_port_in_use_is_a_readable_error(real_server):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        login = make(real_server, redirect_uri=f"http://127.0.0.1:{port}/cb")
+        with pytest.raises(bk.NetworkError, match=f"port {port}") as info:
+            login.start()
+    assert info.value.__context__ is None
+
+
+def test_a_denied_redirect_closes_the_listener(real_server):
+    real_server.authorize_error = "access_denied"
+    login = make(real_server)
+    login.start()
+    redirect = query(login.authorization_url)["redirect_uri"]
+    real_server.browse(login.authorization_url)
+    import time
+
+    for _ in range(20):
+        if not listening(redirect):
+            break
+        time.sleep(0.1)
+    assert not listening(redirect)

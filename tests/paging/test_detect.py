@@ -367,3 +367,11 @@ def test_json_api_included_lands_in_attrs(api: bk.Client) -> None:
     frame = api.paginate("jsonapi/articles", progress=False)
     assert [p["id"] for p in frame.attrs["included"]] == ["1", "2", "3"]
     assert {p["type"] for p in frame.attrs["included"]} == {"people"}
+
+
+def test_a_relay_page_info_outside_graphql_is_a_sign_of_more() -> None:
+    # Shopify's REST-like answers and others borrow pageInfo without a "data" envelope.
+    p, path = first_page({"products": ROWS, "pageInfo": {"hasNextPage": True}})
+    assert detect(p, record_path=path) is None
+    with pytest.raises(bk.PagingError, match=r"pageInfo\.hasNextPage: true"):
+        require_followable(p, record_path=path)

@@ -586,6 +586,7 @@ def test_github_style_answers_carry_an_etag_and_a_304_without_a_body(
     etag = first.headers["ETag"]
     again = http.get(url, headers={"If-None-Match": etag}, timeout=10)
     assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", etag)
+    assert "Content-Length" not in again.headers  # a 304 says nothing of a body it has not
     changed = http.get(url.replace("page=2", "page=3"), headers={"If-None-Match": etag}, timeout=10)
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 

@@ -1,41 +1,18 @@
-"""Record once, replay offline: vcrpy cassettes with bearerkit's secret hygiene.
-
-Record a notebook's HTTP traffic once with a real token, commit the cassette, and
-let CI replay it with no token and no network. vcrpy does the recording, matching
-and YAML files; this module adds what a notebook needs on top:
-
-- secrets never reach the file: credential headers are dropped, credential query
-  and body parameters masked, token fields of token-endpoint answers masked, and
-  every bearer token the recorded requests carried is scrubbed from every recorded
-  body (APIs echo tokens back). All of it happens before the file is written;
-- matching ignores credentials (headers, secret parameters) and the host, so a
-  replay with other secrets, or against the sandbox on another port, still matches;
-- in replay-only mode no secret is needed: :func:`bearerkit.load_token` hands out
-  a placeholder when nothing is configured;
-- a request the cassette lacks raises :class:`~bearerkit.CassetteError` and sends nothing;
-- ``BEARERKIT_RECORD_MODE`` overrides every mode (CI sets ``none``).
-
->>> with bk.use_cassette("cassettes/github.yaml"):          # doctest: +SKIP
-...     issues = bk.Client("https://api.github.com", bk.load_token("GITHUB_TOKEN")
-...                        ).paginate("repos/pandas-dev/pandas/issues", max_pages=2)
-"""
+"""The cassette itself: start and stop vcrpy around a file, clean what it records
+before matching and writing, and explain a miss. See :mod:`bearerkit.cassette`."""
 
 from __future__ import annotations
 
 import copy
-import json
 import os
-import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
-from .errors import CassetteError
-from .redact import (
+from ..errors import CassetteError
+from ..redact import (
     MASK,
     contains_secret,
     is_secret_field,
@@ -45,7 +22,8 @@ from .redact import (
     scrub,
     scrub_bytes,
 )
-from .secrets import known_secrets, request_secrets
+from ..secrets import body_secrets, known_secrets, request_secrets, shown_url, url_secrets
+from .interactions import as_list, closest, damage, fix_length, origin_of, replace_text
 
 __all__ = [
     "RECORD_MODES",
@@ -142,7 +120,7 @@ class Cassette:
                 if self.path.exists():  # vcrpy takes undecodable bytes for an empty cassette
                     self.path.read_bytes().decode("utf-8")
                 self._vcr_cassette = context.__enter__()
-                broken = _damage(self._vcr_cassette.data)
+                broken = damage(self._vcr_cassette.data)
                 if broken is not None:
                     context.__exit__(None, None, None)
             except Exception as exc:  # YAML syntax, bad bytes, a file that is not a cassette
@@ -217,7 +195,7 @@ class Cassette:
             self.add_secret(value)
         body = request.body
         if isinstance(body, (bytes, str)) and body:
-            for value in _secret_values(body, is_secret_param):
+            for value in body_secrets(body, is_secret_param):
                 self.add_secret(value)
         secrets = self.secrets()
         for name in list(request.headers):
@@ -237,30 +215,30 @@ class Cassette:
     def _clean_response(self, response: dict[str, Any]) -> dict[str, Any]:
         origin = getattr(self._recording, "origin", None)
         if origin:
-            response = _replace_text(response, origin, RECORDED_ORIGIN)
+            response = replace_text(response, origin, RECORDED_ORIGIN)
         headers = response.get("headers") or {}
         body = response.get("body") or {}
         raw = body.get("string")
         # Learn first (token fields, ?access_token= in a Location), then scrub everything.
         for name in list(headers):
-            for value in _as_list(headers[name]):
-                for found in request_secrets(None, str(value).replace("#", "?", 1)):
+            for value in as_list(headers[name]):
+                for found in url_secrets(str(value)):
                     self.add_secret(found)
         if isinstance(raw, (bytes, str)) and raw:
-            for value in _secret_values(raw, is_secret_field):
+            for value in body_secrets(raw, is_secret_field):
                 self.add_secret(value)
         secrets = self.secrets()
         for name in list(headers):
             if is_secret_header(name):
                 del headers[name]
             else:
-                headers[name] = [scrub(str(v), secrets) for v in _as_list(headers[name])]
+                headers[name] = [scrub(str(v), secrets) for v in as_list(headers[name])]
         if isinstance(raw, bytes) and raw:
             body["string"] = scrub_bytes(raw, secrets)  # byte for byte, apart from secrets
         elif isinstance(raw, str) and raw:
             body["string"] = scrub(raw, secrets)
         if raw and body["string"] != raw:
-            _fix_length(headers, body["string"])
+            fix_length(headers, body["string"])
         return response
 
     # -- plumbing -------------------------------------------------------------------
@@ -273,7 +251,7 @@ class Cassette:
 
         def append_and_save(request: Any, response: Any) -> None:
             with lock:
-                self._recording.origin = _origin(request.uri)
+                self._recording.origin = origin_of(request.uri)
                 try:
                     append(request, response)
                 finally:
@@ -288,7 +266,7 @@ class Cassette:
 
         def play_here(request: Any) -> Any:
             response = copy.deepcopy(play(request))  # the stored one is played again later
-            return _replace_text(response, RECORDED_ORIGIN, _origin(request.uri))
+            return replace_text(response, RECORDED_ORIGIN, origin_of(request.uri))
 
         cassette.play_response = play_here
 
@@ -313,7 +291,7 @@ class Cassette:
         )
 
     def _closest(self, request: Any) -> str:
-        """`` The closest recorded request is ...; here ... differs.`` (masked), or ``""``."""
+        """What tells the miss apart from the closest recorded request, or ``""``."""
         cassette = self._vcr_cassette
         if request is None or cassette is None:
             return ""
@@ -322,16 +300,7 @@ class Cassette:
             stored = list(cassette.requests)
         except Exception:  # the message must come out even if vcrpy changed shape
             return ""
-        if not stored:
-            return " The cassette holds no requests."
-        secrets = self.secrets()
-        weighed = [(_differences(mine, other, secrets), other) for other in stored]
-        diffs, other = min(weighed, key=lambda pair: sum(w for w, _ in pair[0]))
-        said = "; ".join(text for _, text in diffs[:4]) or "only in parts not matched on"
-        return (
-            f" The closest recorded request is {other.method} "
-            f"{_show(_path_and_query(other.uri), secrets)}: {said}."
-        )
+        return closest(mine, stored, self.secrets())
 
 
 def use_cassette(path: str | os.PathLike[str], *, record_mode: str = "once") -> Cassette:
@@ -381,166 +350,4 @@ def cassette_miss(exc: BaseException, method: str, url: str) -> CassetteError | 
     for cassette in reversed(active_cassettes()):
         if not path or str(cassette.path) == path:
             return cassette.miss_error(method, url, getattr(exc, "failed_request", None))
-    return CassetteError(f"{method} {mask_url(url)} is not in the cassette; nothing was sent.")
-
-
-def _origin(uri: str) -> str:
-    parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _replace_text(response: dict[str, Any], old: str, new: str) -> dict[str, Any]:
-    """``response`` (vcrpy's dict) with ``old`` replaced by ``new`` in headers and body."""
-    if not old or old == new:
-        return response
-    headers = response.get("headers") or {}
-    for name in list(headers):
-        values = _as_list(headers[name])
-        if any(old in str(v) for v in values):
-            headers[name] = [str(v).replace(old, new) for v in values]
-    body = response.get("body") or {}
-    raw = body.get("string")
-    if isinstance(raw, bytes) and old.encode() in raw:
-        body["string"] = raw.replace(old.encode(), new.encode())
-        _fix_length(headers, body["string"])
-    elif isinstance(raw, str) and old in raw:
-        body["string"] = raw.replace(old, new)
-        _fix_length(headers, body["string"])
-    return response
-
-
-def _fix_length(headers: dict[str, Any], body: bytes | str) -> None:
-    # A body that shrank or grew with a stale Content-Length would be cut short on replay.
-    for name in list(headers):
-        if name.lower() == "content-length":
-            headers[name] = [str(len(body.encode("utf-8") if isinstance(body, str) else body))]
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-# name=value inside free text: a next link in an HTML page, a query in a message.
-_PAIR_IN_TEXT = re.compile(r"[?&#;]([A-Za-z0-9_.\-\[\]]+)=([^&\s\"'<>#\\]+)")
-
-
-def _secret_values(body: bytes | str, is_secret: Callable[[str], bool]) -> Iterator[str]:
-    """The values a body gives secret names: JSON fields, form fields, URL query pairs.
-
-    ``is_secret`` decides for JSON and form fields (a request's parameters, or a token
-    answer's fields); pairs in URLs inside the body go by the query rule.
-    """
-    if isinstance(body, bytes):
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return  # binary: only values learned elsewhere are scrubbed from it
-    else:
-        text = body
-    stripped = text.strip()
-    if stripped[:1] in ("{", "["):
-        try:
-            data = json.loads(stripped)
-        except (ValueError, RecursionError):
-            data = None
-        if data is not None:
-            yield from _json_values(data, is_secret)
-    elif "=" in stripped and not any(c.isspace() for c in stripped):
-        # A form: a token request, or a form-encoded token answer (GitHub's default).
-        try:
-            pairs = parse_qsl(stripped, keep_blank_values=True, strict_parsing=True)
-        except ValueError:
-            pairs = []
-        yield from (v for k, v in pairs if v and is_secret(k))
-    if "=" in text:
-        for m in _PAIR_IN_TEXT.finditer(text):
-            if is_secret_param(m.group(1)):
-                yield m.group(2)
-                yield unquote_plus(m.group(2))
-
-
-def _json_values(data: Any, is_secret: Callable[[str], bool]) -> Iterator[str]:
-    stack = [data]
-    while stack:  # iterative: a deeply nested answer must not exhaust the stack
-        value = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, str) and item and is_secret(str(key)):
-                    yield item
-                else:
-                    stack.append(item)
-        elif isinstance(value, list):
-            stack.extend(value)
-
-
-def _path_and_query(uri: str) -> str:
-    parts = urlsplit(uri)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _show(value: object, secrets: frozenset[str], limit: int = 60) -> str:
-    text = scrub(mask_url(str(value)) if "://" in str(value) else str(value), secrets)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
-
-
-def _differences(mine: Any, other: Any, secrets: frozenset[str]) -> list[tuple[int, str]]:
-    """(weight, words) for each part of ``mine`` that differs from the recorded ``other``."""
-    found: list[tuple[int, str]] = []
-
-    def differ(weight: int, what: str, here: object, there: object) -> None:
-        here_text = "absent" if here is None else _show(here, secrets)
-        there_text = "absent" if there is None else _show(there, secrets)
-        found.append((weight, f"{what} is {here_text} here, {there_text} in the cassette"))
-
-    if mine.method != other.method:
-        differ(10, "the method", mine.method, other.method)
-    a, b = urlsplit(mine.uri), urlsplit(other.uri)
-    if a.path != b.path:
-        differ(10, "the path", a.path, b.path)
-    qa = dict(parse_qsl(a.query, keep_blank_values=True))
-    qb = dict(parse_qsl(b.query, keep_blank_values=True))
-    for name in sorted(set(qa) | set(qb)):
-        if qa.get(name) != qb.get(name):
-            differ(1, f"the query parameter {_show(name, secrets)}", qa.get(name), qb.get(name))
-    body_a, body_b = _body_data(mine.body), _body_data(other.body)
-    if body_a != body_b:
-        if isinstance(body_a, dict) and isinstance(body_b, dict):
-            for name in sorted(set(body_a) | set(body_b), key=str):
-                if body_a.get(name) != body_b.get(name):
-                    differ(
-                        1,
-                        f"the body field {_show(name, secrets)}",
-                        body_a.get(name),
-                        body_b.get(name),
-                    )
-        else:
-            differ(2, "the body", body_a, body_b)
-    return found
-
-
-def _body_data(body: Any) -> Any:
-    """A request body for comparison: decoded JSON when it is JSON, else text."""
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if not body:
-        return None
-    try:
-        return json.loads(body)
-    except (ValueError, TypeError, RecursionError):
-        return body
-
-
-def _damage(data: list[Any]) -> str | None:
-    """What is wrong with a loaded cassette's interactions, or ``None`` if they can replay."""
-    for number, (_, response) in enumerate(data, 1):
-        status = response.get("status") if isinstance(response, dict) else None
-        code = status.get("code") if isinstance(status, dict) else None
-        body = response.get("body") if isinstance(response, dict) else None
-        headers = response.get("headers", {}) if isinstance(response, dict) else None
-        if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
-            return f"interaction {number} has no valid status code"
-        if not isinstance(body, dict) or not isinstance(body.get("string"), (bytes, str)):
-            return f"interaction {number} has no response body"
-        if headers is not None and not isinstance(headers, dict):
-            return f"interaction {number} has unreadable headers"
-    return None
+    return CassetteError(f"{method} {shown_url(url)} is not in the cassette; nothing was sent.")
