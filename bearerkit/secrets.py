@@ -32,8 +32,9 @@ request ever named is not recognised.
 
 >>> from bearerkit.auth import BearerAuth
 >>> from bearerkit.token import Token
->>> sorted(secrets_of(BearerAuth(Token("abc-123-def"))))
-['abc-123-def']
+>>> auth = BearerAuth(Token("abc-123-def"))
+>>> secrets_of(auth), sorted(secrets_of(auth))
+(SecretSet(<1 secret>), ['abc-123-def'])
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlsplit
 from .redact import MIN_SECRET_CHARS, is_secret_header, is_secret_param, mask_url, scrub
 
 __all__ = [
+    "SecretSet",
     "SecretsProvider",
     "basic_blobs",
     "body_secrets",
+    "distinctive",
     "known_secrets",
     "register",
     "request_secrets",
@@ -63,6 +66,21 @@ __all__ = [
 ]
 
 
+class SecretSet(frozenset[str]):
+    """A frozenset of secret values whose repr and str never show them.
+
+    What this module's functions return: a notebook cell that displays one shows a count.
+
+    >>> SecretSet({"abc-123-def"})
+    SecretSet(<1 secret>)
+    """
+
+    def __repr__(self) -> str:
+        return f"SecretSet(<{len(self)} secret{'' if len(self) == 1 else 's'}>)"
+
+    __str__ = __repr__
+
+
 @runtime_checkable
 class SecretsProvider(Protocol):
     """An object that can list the credential values it holds now."""
@@ -70,6 +88,22 @@ class SecretsProvider(Protocol):
     def bearerkit_secrets(self) -> Iterable[str]:
         """The credential values this object holds (plain strings)."""
         ...
+
+
+# A value under a credential *name* is scrubbed everywhere only if it looks like one:
+# ``key=title`` (a sort key) must not turn every "title" in a cassette into ***.
+# (It is still masked where it stands, by its name.)
+_ORDINARY = re.compile(r"[a-z]+(?:[-_. ][a-z]+)*|[A-Z]+(?:[-_. ][A-Z]+)*|[0-9]+|true|false")
+MIN_NAMED_CHARS = 8
+
+
+def distinctive(value: str) -> bool:
+    """Whether a value found under a credential name looks like a credential, not a word.
+
+    >>> [distinctive(v) for v in ("title", "popularity.desc", "12345678", "k3y-9f8e7d6c")]
+    [False, False, False, True]
+    """
+    return len(value) >= MIN_NAMED_CHARS and not _ORDINARY.fullmatch(value)
 
 
 def basic_blobs(user: str, password: str) -> list[str]:
@@ -87,7 +121,7 @@ def basic_blobs(user: str, password: str) -> list[str]:
     return blobs
 
 
-def secrets_of(auth: object) -> frozenset[str]:
+def secrets_of(auth: object) -> SecretSet:
     """The secrets ``auth`` holds now (:class:`SecretsProvider`, or requests' ``HTTPBasicAuth``).
 
     Never raises: an auth object that fails to answer contributes nothing.
@@ -105,8 +139,8 @@ def secrets_of(auth: object) -> frozenset[str]:
                 found.add(password)
                 found.update(basic_blobs(user, password))
     except Exception:  # a scrubber must never be the thing that fails
-        return frozenset()
-    return frozenset(s for s in found if len(s) >= MIN_SECRET_CHARS)
+        return SecretSet()
+    return SecretSet(s for s in found if len(s) >= MIN_SECRET_CHARS)
 
 
 # id(obj) -> weak reference: weak so registering never keeps an auth (and its secrets)
@@ -136,7 +170,7 @@ def register(auth: object) -> None:
             _registry[key] = ref
 
 
-def known_secrets() -> frozenset[str]:
+def known_secrets() -> SecretSet:
     """Every secret held by a live registered auth object, now."""
     with _registry_lock:
         refs = list(_registry.values())
@@ -145,7 +179,7 @@ def known_secrets() -> frozenset[str]:
         auth = ref()
         if auth is not None:
             found |= secrets_of(auth)
-    return frozenset(found)
+    return SecretSet(found)
 
 
 def shown_url(url: str | None) -> str:
@@ -158,7 +192,7 @@ def shown_url(url: str | None) -> str:
     return scrub(mask_url(url), known_secrets())
 
 
-def request_secrets(headers: Mapping[str, Any] | None, url: str | None = None) -> set[str]:
+def request_secrets(headers: Mapping[str, Any] | None, url: str | None = None) -> SecretSet:
     """The credentials a request carries: credential headers and credential query values.
 
     For ``Scheme credentials`` header values the credentials alone count too, and a
@@ -185,8 +219,12 @@ def request_secrets(headers: Mapping[str, Any] | None, url: str | None = None) -
             query = urlsplit(url).query
         except ValueError:
             query = ""
-        found.update(v for k, v in parse_qsl(query, keep_blank_values=True) if is_secret_param(k))
-    return {s for s in found if len(s) >= MIN_SECRET_CHARS}
+        found.update(
+            v
+            for k, v in parse_qsl(query, keep_blank_values=True)
+            if is_secret_param(k) and distinctive(v)
+        )
+    return SecretSet(s for s in found if len(s) >= MIN_SECRET_CHARS)
 
 
 def _basic_password(blob: str) -> list[str]:

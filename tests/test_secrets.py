@@ -174,3 +174,11 @@ def test_an_error_message_scrubs_a_path_token_and_encoded_echoes(server: HTTPSer
     assert "bad token" in message
     assert token not in message and quote(token, safe="") not in message
     assert quote(token, safe="/") not in message
+
+
+def test_secret_sets_never_show_their_values() -> None:
+    auth = BearerAuth(bk.Token("shown-NEVER-token-123"))
+    register(auth)
+    for found in (secrets_of(auth), known_secrets(), request_secrets({"X-Token": "abcd-1234"})):
+        assert "shown-NEVER" not in repr(found) and "abcd-1234" not in str(found)
+        assert "secret" in repr(found)

@@ -22,7 +22,14 @@ from ..redact import (
     scrub,
     scrub_bytes,
 )
-from ..secrets import body_secrets, known_secrets, request_secrets, shown_url, url_secrets
+from ..secrets import (
+    SecretSet,
+    body_secrets,
+    known_secrets,
+    request_secrets,
+    shown_url,
+    url_secrets,
+)
 from .interactions import as_list, closest, damage, fix_length, origin_of, replace_text
 
 __all__ = [
@@ -181,12 +188,12 @@ class Cassette:
             with self._secrets_lock:
                 self._secrets.add(value)
 
-    def secrets(self) -> frozenset[str]:
+    def _secrets_now(self) -> SecretSet:
         """Every secret this cassette scrubs now: what it learned, and what every live
         auth object holds (:func:`bearerkit.secrets.known_secrets`)."""
         with self._secrets_lock:
-            learned = frozenset(self._secrets)
-        return learned | known_secrets()
+            learned = set(self._secrets)
+        return SecretSet(learned | known_secrets())
 
     def _clean_request(self, request: Any) -> Any:
         # vcrpy hands a deep copy; this runs before matching too, so matching sees the
@@ -197,7 +204,7 @@ class Cassette:
         if isinstance(body, (bytes, str)) and body:
             for value in body_secrets(body, is_secret_param):
                 self.add_secret(value)
-        secrets = self.secrets()
+        secrets = self._secrets_now()
         for name in list(request.headers):
             value = request.headers[name]
             text = value if isinstance(value, str) else str(value)
@@ -227,7 +234,7 @@ class Cassette:
         if isinstance(raw, (bytes, str)) and raw:
             for value in body_secrets(raw, is_secret_field):
                 self.add_secret(value)
-        secrets = self.secrets()
+        secrets = self._secrets_now()
         for name in list(headers):
             if is_secret_header(name):
                 del headers[name]
@@ -279,8 +286,9 @@ class Cassette:
         With vcrpy's ``request``, it names the closest recorded request and what differs.
         """
         uri = getattr(request, "uri", None)  # with the query, which requests added to url
+        shown = scrub(mask_url(uri if isinstance(uri, str) else url), self._secrets_now())
         return CassetteError(
-            f"{method} {scrub(mask_url(uri if isinstance(uri, str) else url), self.secrets())} "
+            f"{method} {shown} "
             "is not in the cassette "
             f"{self.path} (record mode "
             f"{self.mode!r}{self._mode_origin()}); nothing was sent.{self._closest(request)} "
@@ -300,7 +308,7 @@ class Cassette:
             stored = list(cassette.requests)
         except Exception:  # the message must come out even if vcrpy changed shape
             return ""
-        return closest(mine, stored, self.secrets())
+        return closest(mine, stored, self._secrets_now())
 
 
 def use_cassette(path: str | os.PathLike[str], *, record_mode: str = "once") -> Cassette:
