@@ -36,6 +36,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # what mypy and editors see; at run time _LAZY below does the loading
+    from . import oauth as oauth
     from . import paging as paging
     from . import sandbox as sandbox
     from . import tmdb as tmdb
@@ -43,7 +44,11 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time _LAZY below does the
     from .cassette import Cassette as Cassette
     from .cassette import use_cassette as use_cassette
     from .client import Client as Client
+    from .oauth import BrowserLogin as BrowserLogin
     from .oauth import ClientCredentials as ClientCredentials
+    from .oauth import DeviceLogin as DeviceLogin
+    from .oauth import RefreshLogin as RefreshLogin
+    from .oauth import logout as logout
     from .scan import scan as scan
     from .token import Token as Token
     from .token import load_token as load_token
@@ -59,6 +64,11 @@ _LAZY: dict[str, str] = {
     "Cassette": ".cassette",
     "Client": ".client",
     "ClientCredentials": ".oauth",
+    "DeviceLogin": ".oauth",
+    "BrowserLogin": ".oauth",
+    "RefreshLogin": ".oauth",
+    "logout": ".oauth",
+    "oauth": ".oauth",
     "Token": ".token",
     "load_token": ".token",
     "paging": ".paging",
@@ -73,10 +83,12 @@ __all__ = [
     "ApiError",
     "AuthError",
     "BearerkitError",
+    "BrowserLogin",
     "Cassette",
     "CassetteError",
     "Client",
     "ClientCredentials",
+    "DeviceLogin",
     "InsecureTransportError",
     "NetworkError",
     "NotFoundError",
@@ -84,12 +96,15 @@ __all__ = [
     "PagingInterrupted",
     "RateLimitError",
     "RecordPathError",
+    "RefreshLogin",
     "ResponseFormatError",
     "ServerError",
     "Token",
     "TokenError",
     "__version__",
     "load_token",
+    "logout",
+    "oauth",
     "paging",
     "sandbox",
     "scan",

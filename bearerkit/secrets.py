@@ -244,8 +244,10 @@ def body_secrets(body: bytes | str, is_secret: Callable[[str], bool]) -> Iterato
     """The values a body gives secret names: JSON fields, form fields, URL query pairs.
 
     ``is_secret`` decides for JSON and form fields: :func:`~bearerkit.redact.is_secret_param`
-    for a request's parameters, :func:`~bearerkit.redact.is_secret_field` for a token
-    answer's fields. Pairs in URLs inside the body go by the query rule.
+    for a request's parameters (pass those values through :func:`distinctive` before
+    scrubbing them everywhere), :func:`~bearerkit.redact.is_secret_field` for a token
+    answer's fields. Pairs in URLs inside the body go by the query rule and
+    :func:`distinctive`.
 
     >>> sorted(body_secrets(b"access_token=t0k3n&scope=repo", is_secret_param))
     ['t0k3n']
@@ -278,13 +280,13 @@ def body_secrets(body: bytes | str, is_secret: Callable[[str], bool]) -> Iterato
 def url_secrets(text: str) -> Iterator[str]:
     """Values of credential parameters in URLs inside ``text`` (``?access_token=...``).
 
-    >>> sorted(set(url_secrets('</x?page=2&api_key=k%2B1>; rel="next"')))
-    ['k%2B1', 'k+1']
+    >>> sorted(set(url_secrets('</x?page=2&key=title&api_key=k%2B1-9f8e>; rel="next"')))
+    ['k%2B1-9f8e', 'k+1-9f8e']
     """
     if "=" not in text:
         return
     for m in _PAIR_IN_TEXT.finditer(text):
-        if is_secret_param(m.group(1)):
+        if is_secret_param(m.group(1)) and distinctive(unquote_plus(m.group(2))):
             yield m.group(2)
             yield unquote_plus(m.group(2))
 

@@ -288,3 +288,21 @@ def test_a_link_header_keeps_its_shape_with_the_key_masked(api: HTTPServer, tmp_
     assert PRIVATE not in path.read_text()
     stored = yaml.safe_load(path.read_text())["interactions"][0]["response"]["headers"]["Link"]
     assert stored == [link.replace(PRIVATE, "***").replace(_base(api), RECORDED_ORIGIN)]
+
+
+def test_an_ordinary_word_under_a_credential_name_is_masked_only_where_it_stands(
+    api: HTTPServer, tmp_path: Path
+) -> None:
+    api.expect_request("/sorted").respond_with_json({"order": "title", "results": ["a title"]})
+    path = tmp_path / "sorted.yaml"
+    with bk.use_cassette(path):
+        api_ = bk.Client(_base(api))
+        api_.get("sorted", {"key": "title"})
+        api_.response("POST", "sorted", json={"key": "title", "password": "hunter2hunter"})
+    data = yaml.safe_load(path.read_text())["interactions"]
+    assert data[0]["request"]["uri"].endswith("/sorted?key=***")
+    assert "hunter2hunter" not in path.read_text()  # masked by its name
+    assert json.loads(data[0]["response"]["body"]["string"]) == {
+        "order": "title",
+        "results": ["a title"],
+    }

@@ -18,6 +18,7 @@ from ..redact import (
     is_secret_field,
     is_secret_header,
     is_secret_param,
+    mask_body,
     mask_url,
     scrub,
     scrub_bytes,
@@ -25,6 +26,7 @@ from ..redact import (
 from ..secrets import (
     SecretSet,
     body_secrets,
+    distinctive,
     known_secrets,
     request_secrets,
     shown_url,
@@ -203,7 +205,9 @@ class Cassette:
         body = request.body
         if isinstance(body, (bytes, str)) and body:
             for value in body_secrets(body, is_secret_param):
-                self.add_secret(value)
+                if distinctive(value):
+                    self.add_secret(value)
+            body = mask_body(body)  # by name, in place: JSON (any Content-Type) or a form
         secrets = self._secrets_now()
         for name in list(request.headers):
             value = request.headers[name]

@@ -4,6 +4,8 @@
   auth object (token cache, renewal on a clock, the re-send after a 401, ``from_env``).
 - :mod:`bearerkit.oauth.exchange`: one token request, built by hand and sent.
 - :mod:`bearerkit.oauth.answer`: the endpoint's answer, checked into a token or one error.
+- :mod:`bearerkit.oauth.grant`: a user grant's token request and answer (form-encoded
+  answers, the ``error`` code for polling, sign-in hints).
 - :mod:`bearerkit.oauth.login`: what the user sign-ins share (status, start/wait/forget,
   refresh with rotation, one refresh at a time, the 401 ``invalid_token`` re-send).
 - :mod:`bearerkit.oauth.device`: :class:`DeviceLogin` (RFC 8628, polling in a thread).

@@ -29,14 +29,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bearerkit.errors import AuthError, BearerkitError, NetworkError, ResponseFormatError
-from bearerkit.oauth.login import (
-    Clock,
-    UserLogin,
-    UserTokenAnswer,
-    check_url,
-    make_sleep,
-    seconds_text,
-)
+from bearerkit.oauth.grant import UserTokenAnswer
+from bearerkit.oauth.login import Clock, UserLogin, check_url, make_sleep, seconds_text
 from bearerkit.redact import Secret
 
 __all__ = ["DEVICE_GRANT", "DeviceLogin"]

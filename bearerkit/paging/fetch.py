@@ -20,10 +20,10 @@ from urllib.parse import unquote, urlsplit
 from ..auth import origin
 from ..cassette import recording
 from ..errors import BearerkitError, PagingError, PagingInterrupted, ResponseFormatError
-from ..frames import locate_records
+from ..frames import locate_records, lookup
 from ..redact import mask_url
-from .detect import detect, require_followable
-from .page import GetPage, Page, PageRequest, Paginator
+from .detect import PAGE_SIZE_FIELDS, TOTAL_FIELDS, detect, require_followable
+from .page import GetPage, Page, PageRequest, Paginator, as_int
 from .partial import done_reason, incomplete, interrupted, run_info, with_partial
 from .plan import Pending, Plan
 from .pool import run_planned
@@ -137,6 +137,7 @@ def paginate(
         state.add(first.records)
         state.seen.add(first_request.key())
         state.limit = _page_limit(chosen, first)
+        state.expected = _announced_total(first, path)
         try:
             planned = chosen.plan(first)
             following = None if planned is not None else chosen.next_request(first)
@@ -252,6 +253,30 @@ def _absolute(request: PageRequest, base_url: str) -> PageRequest:
         return request
     path = f"{base_url.rstrip('/')}/{request.path.lstrip('/')}"
     return PageRequest(request.method, path, request.params, request.json)
+
+
+def _announced_total(first: Page, record_path: str | None) -> int | None:
+    """The record total a first page announced, when it came back shorter than asked.
+
+    A server that serves 10 records where ``per_page=20`` was asked may count its pages
+    for 20: the run then checks that the records it got add up to the total.
+    """
+    params = first.request.params or {}
+    asked = next((as_int(params[n]) for n in PAGE_SIZE_FIELDS if n in params), None)
+    if not asked or not 0 < len(first.records) < asked:
+        return None
+    # Only from the listing's start: a run begun at its last page is short for no fault.
+    if as_int(params.get("page", 1)) not in (0, 1) or any(
+        as_int(params.get(name, 0)) != 0 for name in ("offset", "startAt")
+    ):
+        return None
+    parent = record_path.rsplit(".", 1)[0] + "." if record_path and "." in record_path else ""
+    for prefix in dict.fromkeys(("", parent)):
+        for name in TOTAL_FIELDS:
+            total = as_int(lookup(first.body, prefix + name))
+            if total is not None:
+                return total
+    return None
 
 
 def _whole_number(name: str, value: Any, meaning: str) -> None:

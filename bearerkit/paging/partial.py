@@ -63,6 +63,16 @@ def incomplete(
     if cut_by == "max_pages":
         stopped = f"max_pages={max_pages} reached after {state.pages}{more} pages; more remain"
         advice = "pass a larger max_pages, or resume=<this frame> to fetch the rest"
+    elif cut_by == "short":
+        stopped = (
+            f"every planned page came back, but the API announced {state.expected} records "
+            f"and served {len(state.records)}: its first page held fewer than asked, so it "
+            "caps the page size and its page count does not cover everything"
+        )
+        advice = (
+            "ask for the page size it really serves (per_page=/limit=), or pass "
+            "paginator=bk.paging.PageNumber(total_path=..., page_size=<what it serves>)"
+        )
     else:
         stopped = (
             f"the API's page cap: it serves {state.limit} pages from the first, and this "

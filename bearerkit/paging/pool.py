@@ -81,6 +81,8 @@ def run_planned(
         raise stop  # outside the except block: no chained interrupt (its frames hold headers)
     if left and cut_by is not None:
         return incomplete(state, cut_by, max_pages, known_total, pending=later)
+    if state.expected is not None and len(state.records) < state.expected:
+        return incomplete(state, "short", max_pages, known_total)  # never complete, records missing
     return Run(
         state.records,
         run_info(

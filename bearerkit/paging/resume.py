@@ -41,6 +41,8 @@ class ResumePoint:
         limit: pages the API serves at most from the first page (a page cap), or ``None``.
         label: the run in words (method, the API's URL, parameters; credentials
             masked), so a ``resume=`` given to another call can say whose it is.
+        expected: the records the first page's total announced, when that page came
+            back shorter than asked (a server capping the page size), else ``None``.
     """
 
     origin: str
@@ -53,6 +55,7 @@ class ResumePoint:
     next_request: PageRequest | None = None
     limit: int | None = None
     label: str = ""
+    expected: int | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ResumePoint:
         return self  # never changed after creation; pandas deep-copies attrs often
@@ -115,6 +118,8 @@ class RunState:
     # another shape is refused, not mixed in (one string page turns a frame into "value").
     kinds: frozenset[str] | None = None
     label: str = ""  # the run in words (method, API URL, params) for resume's messages
+    # Records a short first page's total announced: a complete run with fewer is not complete.
+    expected: int | None = None
 
     @classmethod
     def resumed(cls, point: ResumePoint) -> RunState:
@@ -129,6 +134,7 @@ class RunState:
             point.limit,
             kinds=_kinds(point.records) if point.records else None,
             label=point.label,
+            expected=point.expected,
         )
 
     def add(self, records: list[Any], next_request: PageRequest | None = None) -> None:
@@ -161,6 +167,7 @@ class RunState:
             next_request,
             self.limit,
             self.label,
+            self.expected,
         )
 
     def records_of(self, body: Any) -> list[Any]:

@@ -181,6 +181,7 @@ class UserAuth:
         self._devices: dict[str, _Device] = {}
         self._user_codes: dict[str, str] = {}  # user code -> device code
         self._consents: dict[str, _Consent] = {}
+        self._forms: dict[str, float] = {}  # verification page form token -> expiry
         self._codes: dict[str, _Code] = {}
         self._access: dict[str, _Access] = {}
         self._refresh: dict[str, _Refresh] = {}
@@ -246,9 +247,7 @@ class UserAuth:
         if path == VERIFICATION_PATH:
             if method == "POST":
                 return self._verify(request)
-            return userpages.verification_form(
-                VERIFICATION_PATH, user_code=request.query.get("user_code", "")
-            )
+            return self._verification_page(user_code=request.query.get("user_code", ""))
         if path == AUTHORIZE_PATH:
             if method == "POST":
                 return self._consent_decision(request)
@@ -350,26 +349,36 @@ class UserAuth:
         }
         return json_reply(200, body, headers=NO_STORE)
 
+    def _verification_page(self, *, user_code: str = "", error: str = "") -> Reply:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            _put(self._forms, token, self.clock() + self.device_code_ttl)
+        status = 400 if error else 200
+        return userpages.verification_form(
+            VERIFICATION_PATH, token, user_code=user_code, error=error, status=status
+        )
+
     def _verify(self, request: Request) -> Reply:
         """The verification form was sent: approve or deny the code it names."""
         try:
             form = parse_form(request)
         except OAuthError as error:
-            return userpages.verification_form(
-                VERIFICATION_PATH, error=error.description, status=400
-            )
+            return self._verification_page(error=error.description)
         user_code = form.get("user_code", "")
+        with self._lock:
+            expires_at = self._forms.pop(form.get("form", ""), None)
+        if expires_at is None or self.clock() >= expires_at:
+            return self._verification_page(
+                user_code=user_code,
+                error="This page has expired or was already used: check the code and try again.",
+            )
         decision = form.get("decision")
         if decision not in ("approve", "deny"):
-            return userpages.verification_form(
-                VERIFICATION_PATH, user_code=user_code, error="Choose Approve or Deny.", status=400
-            )
+            return self._verification_page(user_code=user_code, error="Choose Approve or Deny.")
         try:
             device = self.decide(user_code, decision == "approve")
         except LookupError as error:
-            return userpages.verification_form(
-                VERIFICATION_PATH, user_code=user_code, error=str(error), status=400
-            )
+            return self._verification_page(user_code=user_code, error=str(error))
         return userpages.verification_done(
             device.decision == "approved", CLIENT_NAME, device.scope, SCOPES
         )

@@ -47,14 +47,19 @@ def _scope_list(scope_words: dict[str, str], scope: str) -> str:
 
 
 def verification_form(
-    action: str, *, user_code: str = "", error: str = "", status: int = 200
+    action: str, form_token: str, *, user_code: str = "", error: str = "", status: int = 200
 ) -> Reply:
-    """The device verification page (RFC 8628 §3.3): enter the code, then Approve or Deny."""
+    """The device verification page (RFC 8628 §3.3): enter the code, then Approve or Deny.
+
+    ``form_token`` is single-use: another site cannot make the browser approve a
+    code it chose (cross-site request forgery), since it cannot read the page.
+    """
     message = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     body = (
         "<p>Enter the code your notebook shows, to let it use your sandbox account.</p>\n"
         f"{message}"
         f'<form method="post" action="{escape(action)}">\n'
+        f'<input type="hidden" name="form" value="{escape(form_token)}">\n'
         '<label for="user_code">Code</label>\n'
         f'<input id="user_code" name="user_code" value="{escape(user_code)}" '
         'autocomplete="off" autocapitalize="characters" spellcheck="false" required>\n'

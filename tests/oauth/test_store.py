@@ -111,6 +111,12 @@ def test_forget_and_logout_delete_the_stored_tokens(user_server, sleep_clock):
     )
 
 
+def test_bk_logout_takes_a_login_or_a_provider(user_server, sleep_clock):
+    login = signed_in_device(user_server, sleep_clock)
+    assert bk.logout(login) is True and not Path(login.storage).exists()
+    assert bk.logout(provider="strava", client_id="123", scope="read") is False
+
+
 def test_logout_without_saying_which_is_a_value_error():
     with pytest.raises(ValueError, match="which sign-in"):
         bk.oauth.logout()

@@ -430,3 +430,35 @@ def test_a_paging_total_that_is_no_number_is_not_taken_as_one_page(
         with pytest.warns(UserWarning, match="not a whole number"):
             api.get_df("items")
     assert CANARY not in str(server.hits[0].query)
+
+
+def test_a_capped_page_size_under_a_wrong_page_count_is_marked_incomplete(
+    page_server: Any,
+) -> None:
+    """The server serves 10 where 20 were asked, yet counts its pages for 20: 3 pages, 30 of 57."""
+
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        page = int(hit.query.get("page", 1))
+        chunk = RECORDS[(page - 1) * 10 : page * 10]
+        return 200, {}, {"page": page, "results": chunk, "total_pages": 3, "total_results": 57}
+
+    server = page_server(route)
+    with (
+        bk.Client(server.url, CANARY) as api,
+        pytest.warns(UserWarning, match="announced 57 records and served 30"),
+    ):
+        frame = api.paginate("items", {"per_page": 20}, progress=False)
+    assert len(frame) == 30
+    assert frame.attrs["paging"]["complete"] is False
+
+
+def test_a_short_last_page_of_an_honest_listing_is_complete(page_server: Any) -> None:
+    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
+        page = int(hit.query.get("page", 1))
+        chunk = RECORDS[(page - 1) * 20 : page * 20]
+        return 200, {}, {"page": page, "results": chunk, "total_pages": 3, "total_results": 57}
+
+    server = page_server(route)
+    with bk.Client(server.url, CANARY) as api:
+        frame = api.paginate("items", {"per_page": 20, "page": 3}, progress=False)  # 17 < 20
+    assert len(frame) == 17 and frame.attrs["paging"]["complete"] is True

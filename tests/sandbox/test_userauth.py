@@ -288,6 +288,43 @@ def test_client_credentials_client_may_not_use_the_device_grant(sb: sandbox.Sand
 # --- the verification page -------------------------------------------------------------
 
 
+def form_token(page_html: str) -> str:
+    found = re.search(r'name="form" value="([^"]+)"', page_html)
+    assert found is not None, page_html
+    return found[1]
+
+
+def on_the_page(sb: sandbox.Sandbox, user_code: str, decision: str) -> requests.Response:
+    """What a person does: open the verification page, type the code, press a button."""
+    with requests.Session() as browser:
+        page = browser.get(sb.verification_url, timeout=TIMEOUT)
+        form = {"form": form_token(page.text), "user_code": user_code, "decision": decision}
+        return browser.post(sb.verification_url, data=form, timeout=TIMEOUT)
+
+
+def test_a_post_without_the_pages_form_token_decides_nothing(sb: sandbox.Sandbox) -> None:
+    started = device_start(sb)
+    forged = post(sb.verification_url, {"user_code": started["user_code"], "decision": "approve"})
+    assert forged.status_code == 400 and "expired or was already used" in forged.text
+    assert error_of(poll(sb, started["device_code"])) == (400, "authorization_pending")
+
+
+def test_the_form_token_is_single_use(sb: sandbox.Sandbox) -> None:
+    first, second = device_start(sb), device_start(sb)
+    token = form_token(requests.get(sb.verification_url, timeout=TIMEOUT).text)
+    used = post(
+        sb.verification_url,
+        {"form": token, "user_code": first["user_code"], "decision": "approve"},
+    )
+    assert used.status_code == 200 and "Signed in" in used.text
+    again = post(
+        sb.verification_url,
+        {"form": token, "user_code": second["user_code"], "decision": "approve"},
+    )
+    assert again.status_code == 400 and "already used" in again.text
+    assert error_of(poll(sb, second["device_code"])) == (400, "authorization_pending")
+
+
 def test_verification_page_is_a_form_with_approve_and_deny(sb: sandbox.Sandbox) -> None:
     page = requests.get(sb.verification_url, timeout=TIMEOUT)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
@@ -306,7 +343,7 @@ def test_verification_uri_complete_fills_in_the_code(sb: sandbox.Sandbox) -> Non
 
 def test_approving_on_the_page_signs_the_device_in(sb: sandbox.Sandbox) -> None:
     started = device_start(sb)
-    page = post(sb.verification_url, {"user_code": started["user_code"], "decision": "approve"})
+    page = on_the_page(sb, started["user_code"], "approve")
     assert page.status_code == 200 and "Signed in" in page.text
     assert "read your sandbox profile" in page.text
     assert poll(sb, started["device_code"]).status_code == 200
@@ -314,13 +351,13 @@ def test_approving_on_the_page_signs_the_device_in(sb: sandbox.Sandbox) -> None:
 
 def test_denying_on_the_page(sb: sandbox.Sandbox) -> None:
     started = device_start(sb)
-    page = post(sb.verification_url, {"user_code": started["user_code"], "decision": "deny"})
+    page = on_the_page(sb, started["user_code"], "deny")
     assert "Denied" in page.text
     assert error_of(poll(sb, started["device_code"])) == (400, "access_denied")
 
 
 def test_a_wrong_code_on_the_page_shows_the_form_again_with_an_error(sb: sandbox.Sandbox) -> None:
-    page = post(sb.verification_url, {"user_code": '"><script>x</script>', "decision": "approve"})
+    page = on_the_page(sb, '"><script>x</script>', "approve")
     assert page.status_code == 400 and 'role="alert"' in page.text
     assert "<script>" not in page.text and "&lt;script&gt;" in page.text
 

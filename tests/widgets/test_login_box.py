@@ -287,3 +287,33 @@ def test_start_shows_the_box_in_widget_mode(sb: Sandbox, device: DeviceLogin) ->
     assert len(shown) == 1 and isinstance(shown[0], LoginBox)
     assert shown[0].status == "pending"
     shown[0].close()
+
+
+class StandIn:
+    """Just the display side of a login (``subscribe``), to feed the box hostile text."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+
+    def subscribe(self, callback: Any) -> Any:
+        callback(self.state)
+        return lambda: None
+
+
+def test_what_a_server_sent_is_escaped() -> None:
+    from bearerkit.oauth.login import LoginState
+
+    hostile = '"><img src=x onerror=alert(1)>'
+    state = LoginState(
+        "device",
+        status="pending",
+        verification_uri="https://example.com/device?x=" + hostile,
+        user_code="AB" + hostile,
+        message="Waiting " + hostile,
+        expires_at=datetime.now(timezone.utc) + timedelta(minutes=5),
+    )
+    box = LoginBox(StandIn(state))
+    shown = shown_html(box)
+    assert "<img" not in shown and "&lt;img src=x onerror=alert(1)&gt;" in shown
+    assert 'onerror=alert(1)"' not in shown
+    box.close()
