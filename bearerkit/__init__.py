@@ -23,6 +23,7 @@ from .errors import (
     AuthError,
     BearerkitError,
     CassetteError,
+    FolderError,
     InsecureTransportError,
     NetworkError,
     NotFoundError,
@@ -36,6 +37,8 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # what mypy and editors see; at run time _LAZY below does the loading
+    from . import bulk as bulk
+    from . import dlt as dlt
     from . import oauth as oauth
     from . import paging as paging
     from . import sandbox as sandbox
@@ -63,6 +66,8 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time _LAZY below does the
 _LAZY: dict[str, str] = {
     "Cassette": ".cassette",
     "Client": ".client",
+    "bulk": ".bulk",
+    "dlt": ".dlt",
     "ClientCredentials": ".oauth",
     "DeviceLogin": ".oauth",
     "BrowserLogin": ".oauth",
@@ -89,6 +94,7 @@ __all__ = [
     "Client",
     "ClientCredentials",
     "DeviceLogin",
+    "FolderError",
     "InsecureTransportError",
     "NetworkError",
     "NotFoundError",
@@ -102,6 +108,8 @@ __all__ = [
     "Token",
     "TokenError",
     "__version__",
+    "bulk",
+    "dlt",
     "load_token",
     "logout",
     "oauth",

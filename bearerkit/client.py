@@ -439,6 +439,8 @@ class Client:
         Raises:
             PagingError: more data that ``auto`` cannot follow (names the paginator to
                 pass), or a next link to another host (the token never goes there).
+            PagingInterrupted: Ctrl-C (a ``KeyboardInterrupt``), at once; ``.partial``
+                holds the pages fetched and ``resume=`` continues from it.
 
         >>> client.paginate("discover/movie", max_pages=5)  # doctest: +SKIP
         >>> client.paginate("discover/movie", to="data/discover")  # doctest: +SKIP

@@ -121,31 +121,36 @@ def _fetch_pool(
             return fetch(request)
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bearerkit-page")
-    window: deque[Future[Page] | None] = deque()  # todo[index], todo[index + 1], ...
+    # (position in todo, its future): queued a few ahead of the page being read
+    window: deque[tuple[int, Future[Page] | None]] = deque()
     ahead = max(2 * workers, 8)
-    index = queued = 0
+    queued = 0
+    first_page = state.pages
     wait_for_workers = True
 
     def fill() -> None:
         nonlocal queued
         while queued < len(todo) and len(window) < ahead:
             req, got = todo[queued]
-            window.append(None if got is not None else pool.submit(work, req))
+            window.append((queued, None if got is not None else pool.submit(work, req)))
             queued += 1
 
     def rest() -> Pending:
-        # Keep what the workers fetched past the stopping point: resume then fetches
-        # only the pages that are really missing.
-        done = [
-            (req, got if got is not None else _done_records(future, state))
-            for (req, got), future in zip(todo[index:queued], window, strict=True)
+        # What is missing counts from the pages really added (Ctrl-C may land between
+        # any two lines); what the workers fetched past that point is kept, so resume
+        # fetches only the pages that are really missing.
+        added = state.pages - first_page
+        futures = dict(window)
+        kept = [
+            (req, got if got is not None else _done_records(futures.get(added + k), state))
+            for k, (req, got) in enumerate(todo[added:queued])
         ]
-        return Pending(done, todo[queued:], left)
+        return Pending(kept, todo[queued:], left)
 
     try:
         fill()
         while window:
-            future = window[0]
+            index, future = window[0]
             if future is None:
                 records = todo[index][1] or []
             else:
@@ -156,9 +161,8 @@ def _fetch_pool(
                     stop.set()
                     pool.shutdown(wait=True, cancel_futures=True)
                     raise with_partial(err, state, pending=rest()) from None
-            window.popleft()
             state.add(records)
-            index += 1
+            window.popleft()
             tick(bar)
             fill()
     except KeyboardInterrupt:

@@ -15,9 +15,10 @@ delays) and a rate limit. Its paths, under ``root_url`` (``http://127.0.0.1:PORT
 ``/oauth/token``       OAuth 2.0 client credentials (``sb.token_url``): oauth.py, and the
                        device, authorization-code and refresh grants: userauth.py
 ``/oauth/device...``   sign in as a user: device flow (``sb.device_authorization_url``,
-``/oauth/authorize``   ``sb.verification_url``), browser flow with PKCE
-                       (``sb.authorize_url``): userauth.py, userpages.py, userknobs.py
-``/user/...``          the signed-in user's API (``sb.user_api_url``), RFC 6750 challenges
+                       ``sb.verification_url``): userdevice.py, userpages.py
+``/oauth/authorize``   browser flow with PKCE (``sb.authorize_url``): usercode.py
+``/user/...``          the signed-in user's API (``sb.user_api_url``), RFC 6750
+                       challenges: userapi.py; knobs and playing the user: userknobs.py
 =====================  ==============================================================
 
 Every path but ``/oauth/...`` and ``/user`` wants ``Authorization: Bearer <sb.token>`` (or a

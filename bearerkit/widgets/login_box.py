@@ -65,7 +65,7 @@ def _link(url: str, text: str | None = None) -> str:
 
 
 def countdown_text(seconds: float) -> str:
-    """``"14:59 left"`` for the countdown (whole seconds, rounded down), ``"expired"`` at 0.
+    """``"expires in 14:59"`` for the countdown (seconds rounded down), ``"expired"`` at 0.
 
     >>> countdown_text(899.4)
     'expires in 14:59'

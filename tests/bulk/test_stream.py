@@ -17,7 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 import bearerkit as bk
-from bearerkit.bulk.stream import MANIFEST, FolderError
+from bearerkit.bulk.stream import MANIFEST
 from bearerkit.redact import contains_secret
 from bearerkit.sandbox import Sandbox
 from tests.bulk.conftest import deleted_id, movie_ids, sent
@@ -103,18 +103,18 @@ def test_a_complete_folder_is_read_back_without_a_request(
 def test_a_folder_of_another_request_is_refused(api: bk.Client, tmp_path: Path) -> None:
     folder = tmp_path / "discover"
     _paginate(api, max_pages=2, to=folder)
-    with pytest.raises(FolderError, match="another request"):
+    with pytest.raises(bk.FolderError, match="another request"):
         api.paginate("discover/tv", max_pages=2, resume=folder)
-    with pytest.raises(FolderError, match="another request"):
+    with pytest.raises(bk.FolderError, match="another request"):
         api.paginate("discover/movie", {"with_genres": 35}, max_pages=2, resume=folder)
-    with pytest.raises(FolderError, match="already holds a run of this request"):
+    with pytest.raises(bk.FolderError, match="already holds a run of this request"):
         _paginate(api, max_pages=2, to=folder)
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.csv").write_text("a,b\n")
-    with pytest.raises(FolderError, match="did not write"):
+    with pytest.raises(bk.FolderError, match="did not write"):
         _paginate(api, max_pages=2, to=other)
-    assert isinstance(FolderError("x"), bk.BearerkitError)
+    assert issubclass(bk.FolderError, bk.BearerkitError)
 
 
 _CHILD = """
