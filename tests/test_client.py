@@ -254,7 +254,7 @@ def test_post_500_is_not_retried(server: HTTPServer, client: bk.Client) -> None:
     server.expect_request("/3/p", method="POST").respond_with_json(
         {"status_message": "boom"}, status=500
     )
-    with pytest.raises(bk.ServerError, match="not retried"):
+    with pytest.raises(bk.ServerError, match="Not retried"):
         client.post("p", json={"value": 1})
     assert len(server.log) == 1
 

@@ -299,11 +299,12 @@ class _State:
         return [row for item in self.items for row in self.done.get(item.key, ())]
 
     def info(self, *, complete: bool, stopped: str, resume: bool = False) -> EachInfo:
+        asked = {item.key for item in self.items}
         failed = pd.DataFrame(
             [
                 {"value": v, "status": s, "message": m}
                 for key, (v, s, m) in self.failed.items()
-                if any(item.key == key for item in self.items)
+                if key in asked
             ],
             columns=["value", "status", "message"],
         ).astype({"status": "Int64"})

@@ -192,3 +192,18 @@ def test_the_client_rate_limit_holds_for_concurrent_values(sb: Sandbox) -> None:
     assert len(df) == 30
     assert took >= 29 / 20 * 0.9  # evenly spaced at 20/s: the limiter held all 8 threads
     assert not [r for r in sb.request_log[since:] if r.status == 429]
+
+
+def test_get_each_records_to_a_cassette_and_replays_it_offline(
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tape = tmp_path / "each.yaml"
+    ids = movie_ids(6)
+    with bk.use_cassette(tape), bk.Client(sb.url, sb.token) as api:
+        recorded = api.get_each("movie/{}", pd.Series(ids, name="id"), progress=False)
+    text = tape.read_text()
+    assert all(f"/3/movie/{i}" in text for i in ids) and sb.token not in text
+    monkeypatch.setenv("BEARERKIT_RECORD_MODE", "none")
+    with bk.use_cassette(tape), bk.Client("http://127.0.0.1:9/3", "replayed") as offline:
+        replayed = offline.get_each("movie/{}", pd.Series(ids, name="id"), progress=False)
+    pd.testing.assert_frame_equal(recorded, replayed)
