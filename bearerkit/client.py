@@ -555,14 +555,9 @@ class Client:
 
         >>> details = client.get_each("movie/{}", movies.id, errors="skip")  # doctest: +SKIP
         """
-        from .bulk import get_each
-
-        return get_each(
-            self._get_page,
+        return self._each(
             path,
             values,
-            base_url=self.base_url,
-            secrets=self._secrets(),
             params=params,
             workers=workers,
             progress=progress,
@@ -586,6 +581,20 @@ class Client:
         resume: Any = None,
     ) -> list[Any]:
         """Like :meth:`get_each` but return the raw rows (a list of dicts), in order."""
+        return self._each(
+            path,
+            values,
+            params=params,
+            workers=workers,
+            progress=progress,
+            errors=errors,
+            record_path=record_path,
+            resume=resume,
+            records=True,
+        )
+
+    def _each(self, path: str, values: Any, **options: Any) -> Any:
+        """One get_each run over this client's pages, its files kept free of its credentials."""
         from .bulk import get_each
 
         return get_each(
@@ -594,13 +603,7 @@ class Client:
             values,
             base_url=self.base_url,
             secrets=self._secrets(),
-            params=params,
-            workers=workers,
-            progress=progress,
-            errors=errors,
-            record_path=record_path,
-            resume=resume,
-            records=True,
+            **options,
         )
 
     def _secrets(self) -> list[str]:

@@ -26,7 +26,6 @@ from .bulk.each import run_each
 from .bulk.iterate import iter_pages
 from .cassette import recording
 from .errors import BearerkitError
-from .paging.fetch import paginate as run_paging
 from .paging.page import PageRequest, Paginator
 
 if TYPE_CHECKING:
@@ -98,11 +97,8 @@ def resource(
                 if records:
                     emit(records)
 
-            run = run_paging(
-                client._get_page,
+            run = client._paging(
                 request,
-                base_url=client.base_url,
-                page_cap=client.page_cap,
                 paginator=paginator,
                 record_path=record_path,
                 max_pages=max_pages,

@@ -198,8 +198,8 @@ def request_secrets(headers: Mapping[str, Any] | None, url: str | None = None) -
     For ``Scheme credentials`` header values the credentials alone count too, and a
     Basic value is decoded into its password (raw and form-decoded).
 
-    >>> sorted(request_secrets({"Authorization": "Basic aWQ6cGFzc3dvcmQ="}, "/x?api_key=k123"))
-    ['Basic aWQ6cGFzc3dvcmQ=', 'aWQ6cGFzc3dvcmQ=', 'k123', 'password']
+    >>> sorted(request_secrets({"Authorization": "Basic aWQ6cGFzc3dvcmQ="}, "/x?api_key=k123-4567"))
+    ['Basic aWQ6cGFzc3dvcmQ=', 'aWQ6cGFzc3dvcmQ=', 'k123-4567', 'password']
     """
     found: set[str] = set()
     for name, value in (headers or {}).items():

@@ -39,14 +39,19 @@ def iter_pages(
     pages: queue.Queue[Any] = queue.Queue(maxsize=buffer)
     stop = threading.Event()
 
-    def emit(records: list[Any]) -> None:
+    def put(item: Any) -> bool:
+        """Queue ``item`` once there is room; False if the consumer stopped first."""
         while not stop.is_set():
             try:
-                pages.put(records, timeout=0.1)
-                return
+                pages.put(item, timeout=0.1)
+                return True
             except queue.Full:
                 continue
-        raise _Stopped
+        return False
+
+    def emit(records: list[Any]) -> None:
+        if not put(records):
+            raise _Stopped
 
     def work() -> None:
         try:
@@ -56,12 +61,7 @@ def iter_pages(
             return
         except BaseException as exc:  # handed to the consumer's thread, raised there
             outcome = _Failed(exc)
-        while not stop.is_set():
-            try:
-                pages.put(outcome, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        put(outcome)
 
     thread = threading.Thread(target=work, name="bearerkit-pages", daemon=True)
     thread.start()

@@ -42,7 +42,7 @@ import pandas as pd
 from ..errors import BearerkitError, FolderError
 from ..frames import records_to_frame
 from ..paging.page import PageRequest
-from ..paging.resume import ResumeNote, ResumePoint, Run
+from ..paging.resume import ResumeNote, ResumePoint, Run, carries_credential
 from ..redact import MASK, SECRET_BODY_FIELDS, contains_secret, is_secret_param, mask_url, scrub
 
 __all__ = ["MANIFEST", "Folder", "FolderError", "paginate_to_folder", "read_folder"]
@@ -377,7 +377,7 @@ def _request_json(request: PageRequest | None) -> dict[str, Any] | None:
     """A next request for the manifest, or ``None`` when it carries a credential."""
     if request is None:
         return None
-    if _carries_credential(request):
+    if carries_credential(request):
         return None
     return {
         "method": request.method,
@@ -385,20 +385,6 @@ def _request_json(request: PageRequest | None) -> dict[str, Any] | None:
         "params": dict(request.params) if request.params is not None else None,
         "json": request.json,
     }
-
-
-def _carries_credential(request: PageRequest) -> bool:
-    from urllib.parse import parse_qsl
-
-    parts = urlsplit(request.path)
-    names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
-    names += [str(k) for k in request.params or {}]
-    body = request.json if isinstance(request.json, Mapping) else {}
-    return (
-        "@" in parts.netloc
-        or any(is_secret_param(n) for n in names)
-        or any(str(k).lower() in SECRET_BODY_FIELDS for k in body)
-    )
 
 
 def paginate_to_folder(

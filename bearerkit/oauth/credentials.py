@@ -64,6 +64,82 @@ def _sendable(value: str) -> bool:
     return True
 
 
+def attach_bearer(
+    r: requests.PreparedRequest,
+    token: Callable[[], Secret],
+    on_response: Callable[..., requests.Response],
+) -> requests.PreparedRequest:
+    """Put ``token()`` on ``r`` and hook ``on_response`` (a ``handle_401``) to its answer.
+
+    The ``__call__`` of both :class:`ClientCredentials` and the user sign-ins.
+    """
+    check_transport(r.url or "")  # the access token is as secret as the client's
+    r.headers["Authorization"] = f"Bearer {token().reveal()}"
+    try:
+        body_pos: int | None = r.body.tell()  # type: ignore[union-attr]
+    except AttributeError:
+        body_pos = None
+    # Bound per request (not thread-local state as in HTTPDigestAuth): requests
+    # copies hooks onto redirected requests, and the copy must still know where
+    # the token was meant to go.
+    r.register_hook(
+        "response", functools.partial(on_response, origin=_origin(r.url), body_pos=body_pos)
+    )
+    return r
+
+
+def resend_after_401(
+    r: requests.Response,
+    renew: Callable[[requests.PreparedRequest], Secret],
+    *,
+    origin: tuple[str, str, int | None] | None,
+    body_pos: int | None,
+    **kwargs: Any,
+) -> requests.Response:
+    """Re-send a 401'd request once with ``renew(rejected_request)``, to its own origin only.
+
+    The body of ``handle_401`` in both :class:`ClientCredentials` and the user sign-ins.
+
+    Args:
+        r: the response; returned as is unless it is a 401 from ``origin``
+            to a request that carried a bearer token.
+        renew: the token to re-send with, given the request that was refused.
+        origin: ``(scheme, host, port)`` the token was put on in ``__call__``.
+        body_pos: where a file-like body started, to rewind it.
+        kwargs: the send arguments (timeout, verify, ...), used for the re-send.
+    """
+    connection = getattr(r, "connection", None)  # absent on cached responses
+    if (
+        r.status_code != 401
+        or connection is None
+        or origin is None
+        or _origin(r.request.url) != origin  # a redirect took it elsewhere
+        or "Authorization" not in r.request.headers  # stripped on the way
+    ):
+        return r
+    body = r.request.body
+    if body_pos is not None:
+        body.seek(body_pos)  # type: ignore[union-attr]
+    elif body is not None and not isinstance(body, (bytes, str)):
+        return r  # a one-shot stream cannot be sent twice
+    check_transport(r.request.url or "")
+    # Release the connection first so the re-send can reuse it (as HTTPDigestAuth
+    # does), and so it is not left open if the token endpoint now refuses.
+    _ = r.content
+    r.close()
+    prep = r.request.copy()
+    jar = getattr(prep, "_cookies", None)  # private in requests, untyped in stubs
+    if jar is not None:
+        extract_cookies_to_jar(jar, r.request, r.raw)
+        prep.prepare_cookies(jar)
+    prep.headers["Authorization"] = f"Bearer {renew(r.request).reveal()}"
+    # The adapter does not run response hooks, so this re-send happens once.
+    retry: requests.Response = connection.send(prep, **kwargs)
+    retry.history.append(r)
+    retry.request = prep
+    return retry
+
+
 @dataclass(frozen=True)
 class _Issued:
     """One issued access token and when to replace it."""
@@ -274,19 +350,7 @@ class ClientCredentials(AuthBase):
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         """Put the bearer token on ``r`` and arrange one re-send with a fresh token on 401."""
-        check_transport(r.url or "")  # the access token is as secret as the client's
-        r.headers["Authorization"] = f"Bearer {self._current_token().reveal()}"
-        try:
-            body_pos: int | None = r.body.tell()  # type: ignore[union-attr]
-        except AttributeError:
-            body_pos = None
-        # Bound per request (not thread-local state as in HTTPDigestAuth): requests
-        # copies hooks onto redirected requests, and the copy must still know where
-        # the token was meant to go.
-        r.register_hook(
-            "response", functools.partial(self.handle_401, origin=_origin(r.url), body_pos=body_pos)
-        )
-        return r
+        return attach_bearer(r, self._current_token, self.handle_401)
 
     def handle_401(
         self,
@@ -305,36 +369,9 @@ class ClientCredentials(AuthBase):
             body_pos: where a file-like body started, to rewind it.
             kwargs: the send arguments (timeout, verify, ...), used for the re-send.
         """
-        connection = getattr(r, "connection", None)  # absent on cached responses
-        if (
-            r.status_code != 401
-            or connection is None
-            or origin is None
-            or _origin(r.request.url) != origin  # a redirect took it elsewhere
-            or "Authorization" not in r.request.headers  # stripped on the way
-        ):
-            return r
-        body = r.request.body
-        if body_pos is not None:
-            body.seek(body_pos)  # type: ignore[union-attr]
-        elif body is not None and not isinstance(body, (bytes, str)):
-            return r  # a one-shot stream cannot be sent twice
-        check_transport(r.request.url or "")
-        # Release the connection first so the re-send can reuse it (as HTTPDigestAuth
-        # does), and so it is not left open if the token endpoint now refuses.
-        _ = r.content
-        r.close()
-        prep = r.request.copy()
-        jar = getattr(prep, "_cookies", None)  # private in requests, untyped in stubs
-        if jar is not None:
-            extract_cookies_to_jar(jar, r.request, r.raw)
-            prep.prepare_cookies(jar)
-        prep.headers["Authorization"] = f"Bearer {self._renew_after_401(r.request).reveal()}"
-        # The adapter does not run response hooks, so this re-send happens once.
-        retry: requests.Response = connection.send(prep, **kwargs)
-        retry.history.append(r)
-        retry.request = prep
-        return retry
+        return resend_after_401(
+            r, self._renew_after_401, origin=origin, body_pos=body_pos, **kwargs
+        )
 
     # -- token cache ------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import hashlib
 import logging
 import math
@@ -42,13 +41,11 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
-from requests.cookies import extract_cookies_to_jar
 
-from bearerkit.auth import check_transport, is_loopback
-from bearerkit.auth import origin as _origin
+from bearerkit.auth import is_loopback
 from bearerkit.cassette import replaying
 from bearerkit.errors import AuthError, BearerkitError, InsecureTransportError, TokenError
-from bearerkit.oauth.credentials import _renewal_delay
+from bearerkit.oauth.credentials import _renewal_delay, attach_bearer, resend_after_401
 from bearerkit.oauth.exchange import scope_text
 from bearerkit.oauth.grant import GrantRequest, UserToken
 from bearerkit.oauth.store import StoredTokens, TokenStore, open_store
@@ -581,16 +578,7 @@ class UserLogin(AuthBase):
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         """Put the access token on ``r`` and arrange one re-send after a 401 ``invalid_token``."""
-        check_transport(r.url or "")
-        r.headers["Authorization"] = f"Bearer {self._token_for_request().reveal()}"
-        try:
-            body_pos: int | None = r.body.tell()  # type: ignore[union-attr]
-        except AttributeError:
-            body_pos = None
-        r.register_hook(
-            "response", functools.partial(self.handle_401, origin=_origin(r.url), body_pos=body_pos)
-        )
-        return r
+        return attach_bearer(r, self._token_for_request, self.handle_401)
 
     def handle_401(
         self,
@@ -602,37 +590,20 @@ class UserLogin(AuthBase):
     ) -> requests.Response:
         """Response hook: after a 401 ``invalid_token`` from the token's own origin, refresh
         and re-send once (as ``ClientCredentials.handle_401``, plus the RFC 6750 check)."""
-        connection = getattr(r, "connection", None)
-        if (
-            r.status_code != 401
-            or not _INVALID_TOKEN.search(r.headers.get("WWW-Authenticate", ""))
-            or connection is None
-            or origin is None
-            or _origin(r.request.url) != origin
-            or "Authorization" not in r.request.headers
+        if r.status_code == 401 and not _INVALID_TOKEN.search(
+            r.headers.get("WWW-Authenticate", "")
         ):
             return r
-        body = r.request.body
-        if body_pos is not None:
-            body.seek(body_pos)  # type: ignore[union-attr]
-        elif body is not None and not isinstance(body, (bytes, str)):
-            return r
-        check_transport(r.request.url or "")
-        _ = r.content
-        r.close()
-        prep = r.request.copy()
-        jar = getattr(prep, "_cookies", None)
-        if jar is not None:
-            extract_cookies_to_jar(jar, r.request, r.raw)
-            prep.prepare_cookies(jar)
-        sent = (r.request.headers.get("Authorization") or "").removeprefix("Bearer ")
-        fresh = self._renew(stale=Secret(sent))
-        assert fresh is not None
-        prep.headers["Authorization"] = f"Bearer {fresh.access_token.reveal()}"
-        retry: requests.Response = connection.send(prep, **kwargs)
-        retry.history.append(r)
-        retry.request = prep
-        return retry
+        return resend_after_401(
+            r, self._renew_after_401, origin=origin, body_pos=body_pos, **kwargs
+        )
+
+    def _renew_after_401(self, rejected: requests.PreparedRequest) -> Secret:
+        """A token to re-send with: a new one unless another thread already renewed."""
+        stale = Secret((rejected.headers.get("Authorization") or "").removeprefix("Bearer "))
+        fresh = self._renew(stale=stale)
+        assert fresh is not None  # not quiet: a failure raised
+        return fresh.access_token
 
 
 def seconds_text(seconds: float) -> str:

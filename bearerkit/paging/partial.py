@@ -105,15 +105,8 @@ def with_partial(
     next_request: PageRequest | None = None,
 ) -> BearerkitError:
     """Attach ``.partial`` (the records so far, resumable) to ``err`` and return it."""
-    info = run_info(
-        state.paginator,
-        state.pages,
-        len(state.records),
-        False,
-        f"{type(err).__name__} on page {state.pages + 1}",
-        resume=state.point(pending=pending, next_request=next_request),
-    )
-    err.partial = Run(list(state.records), info).frame()
+    stopped = f"{type(err).__name__} on page {state.pages + 1}"
+    err.partial = _partial(state, stopped, pending=pending, next_request=next_request)
     return err
 
 
@@ -133,16 +126,28 @@ def interrupted(
         "records are in .partial of this exception, and paginate(..., resume=<it>) fetches "
         "only the rest (in Jupyter: resume=sys.last_value)."
     )
+    stopped = f"interrupted (Ctrl-C) after page {state.pages}"
+    err.partial = _partial(state, stopped, pending=pending, next_request=next_request)
+    return err
+
+
+def _partial(
+    state: RunState,
+    stopped: str,
+    *,
+    pending: Sequence[tuple[PageRequest, list[Any] | None]] | None,
+    next_request: PageRequest | None,
+) -> Any:
+    """The ``.partial`` of a run that stopped: its records so far, resumable from here."""
     info = run_info(
         state.paginator,
         state.pages,
         len(state.records),
         False,
-        f"interrupted (Ctrl-C) after page {state.pages}",
+        stopped,
         resume=state.point(pending=pending, next_request=next_request),
     )
-    err.partial = Run(list(state.records), info).frame()
-    return err
+    return Run(list(state.records), info).frame()
 
 
 def run_info(

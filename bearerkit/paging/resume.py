@@ -67,7 +67,7 @@ class ResumePoint:
         # A lazy plan makes every request from one template: a sample of it tells.
         pending = Pending(self.pending)
         requests = [*pending.sample(), self.next_request]
-        if any(r is not None and _carries_credential(r) for r in requests):
+        if any(r is not None and carries_credential(r) for r in requests):
             saved = f"{self!r}, saved without its requests (they carry a credential)"
             return (str, (saved,))
         return super().__reduce_ex__(protocol)
@@ -284,7 +284,8 @@ def resume_point(resume: Any) -> ResumePoint:
     )
 
 
-def _carries_credential(request: PageRequest) -> bool:
+def carries_credential(request: PageRequest) -> bool:
+    """Whether ``request`` holds a credential (URL userinfo, a secret query or body field)."""
     parts = urlsplit(request.path)
     names = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True)]
     names += [str(k) for k in request.params or {}]

@@ -13,7 +13,6 @@ rate-limit dialects (``/ratelimit``).
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import deque
@@ -45,7 +44,7 @@ from bearerkit.sandbox.oauth import TOKEN_PATH, OAuthClient, token_endpoint
 from bearerkit.sandbox.ratelimit import TokenBucket, check_rate
 from bearerkit.sandbox.routes import TmdbApi
 from bearerkit.sandbox.userauth import UserAuth
-from bearerkit.sandbox.userknobs import UserLogins
+from bearerkit.sandbox.userknobs import UserLogins, _seconds
 
 log = logging.getLogger("bearerkit.sandbox")
 
@@ -67,14 +66,6 @@ class RequestRecord:
     query: dict[str, str]
     status: int | None
     had_auth: bool
-
-
-def _seconds(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number of seconds, got {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be >= 0 seconds, got {value!r}")
-    return float(value)
 
 
 class SandboxApp(UserLogins):

@@ -23,6 +23,7 @@ from bearerkit.sandbox.userauth import (
 
 
 def _seconds(name: str, value: float) -> float:
+    """A knob's value in seconds as a float; a ValueError naming the knob otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name} must be a number of seconds, got {value!r}")
     if not math.isfinite(value) or value < 0:
