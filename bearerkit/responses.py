@@ -289,10 +289,19 @@ def api_error(
         )
     if status >= 500:
         if method in IDEMPOTENT:
-            advice = (
-                f" after {retries_done(response)} retries. The server has a problem; "
-                "try again later."
+            done = retries_done(response)
+            if done:
+                tried = f" Still failing after {done} {'retry' if done == 1 else 'retries'}."
+            elif retries <= 0:
+                tried = " Not retried (the client has retries=0)."
+            else:
+                tried = ""
+            later = (
+                ", or create the client with retries=3 so it retries by itself."
+                if retries <= 0
+                else "."
             )
+            advice = f".{tried} The server has a problem; try again later{later}"
         else:  # one advice only: re-sending blindly could do the thing twice
             advice = (
                 f". Not retried: a {method} is not safe to repeat, and the server may have "

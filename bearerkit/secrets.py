@@ -155,10 +155,17 @@ def register(auth: object) -> None:
         return
     key = id(auth)
 
-    def forget(_: object, key: int = key) -> None:
-        with _registry_lock:
-            if _registry.get(key) is ref:
-                del _registry[key]
+    # The lock and the registry are bound now: at interpreter exit this callback can run
+    # after the module's globals were set to None.
+    def forget(
+        _: object,
+        key: int = key,
+        lock: threading.Lock = _registry_lock,
+        registry: dict[int, weakref.ReferenceType[Any]] = _registry,
+    ) -> None:
+        with lock:
+            if registry.get(key) is ref:
+                del registry[key]
 
     try:
         ref = weakref.ref(auth, forget)

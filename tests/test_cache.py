@@ -434,3 +434,33 @@ def test_revalidated_pages_are_fetched_concurrently(
         again = api.paginate(GITHUB_LISTING, {"per_page": 6}, workers=4, progress=False)
     assert again.attrs["paging"]["revalidated"] == 10
     assert peak >= 2
+
+
+def test_a_last_modified_answer_is_revalidated_with_if_modified_since(tmp_path: Path) -> None:
+    # An API with Last-Modified and no ETag: the stale entry is asked about by date.
+    stamp = "Wed, 02 Dec 2026 10:00:00 GMT"
+    seen: list[str | None] = []
+
+    def report(request: Request) -> Response:
+        seen.append(request.headers.get("If-Modified-Since"))
+        if request.headers.get("If-Modified-Since") == stamp:
+            return Response(status=304, headers={"Last-Modified": stamp})
+        body = json.dumps({"rows": [1, 2, 3]})
+        return Response(body, content_type="application/json", headers={"Last-Modified": stamp})
+
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/report").respond_with_handler(report)
+    server.start()
+    try:
+        with bk.Client(
+            server.url_for("/"), FAKE_TOKEN, cache=tmp_path / "c", cache_expire_after=0
+        ) as api:
+            first = api.response("GET", "report")
+            again = api.response("GET", "report")
+    finally:
+        server.stop()
+    assert seen == [None, stamp]  # the second request was conditional, by date
+    assert first.revalidated is False  # type: ignore[attr-defined]
+    assert again.revalidated is True and again.from_cache is True  # type: ignore[attr-defined]
+    assert again.json() == {"rows": [1, 2, 3]}  # the stored body, reused after the 304
+    assert FAKE_TOKEN.encode() not in _file_bytes(tmp_path)

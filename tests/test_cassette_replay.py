@@ -3,9 +3,11 @@ a replay never waits, the deadline holds while recording, a miss says what diffe
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -30,6 +32,18 @@ def _base(server: HTTPServer) -> str:
     return server.url_for("/").rstrip("/")
 
 
+def _assert_clean(path: Path, *secrets: str) -> None:
+    """The recorded file holds no secret in any form the issue names, and the scanner agrees."""
+    raw = path.read_bytes()
+    assert b"interactions" in raw  # it really recorded
+    for secret in secrets:
+        for form in (secret, quote(secret, safe=""), base64.b64encode(secret.encode()).decode()):
+            assert form.encode() not in raw, form
+    env = path.parent / "secrets.env"
+    env.write_text("".join(f"SECRET_{i}_TOKEN={s}\n" for i, s in enumerate(secrets)))
+    assert bk.scan(path, env_file=env) == []
+
+
 # -- 7. integrity ------------------------------------------------------------------------
 
 BINARY = bytes(range(256))
@@ -49,6 +63,7 @@ def test_replay_is_byte_for_byte(
     with bk.use_cassette(path):
         recorded = bk.Client(_base(server), TOKEN).response("GET", "blob").content
     assert recorded == body
+    _assert_clean(path, TOKEN)
     with bk.use_cassette(path, record_mode="none"):
         replayed = bk.Client("http://127.0.0.1:9", TOKEN).response("GET", "blob").content
     assert replayed == body
@@ -125,6 +140,7 @@ def test_a_replay_neither_waits_nor_counts_for_recorded_rate_limits(
     with bk.use_cassette(path):
         for name in ("a", "b"):  # one client each: the recording itself does not wait
             bk.Client(_base(server), TOKEN).get(name)
+    _assert_clean(path, TOKEN)
     sleeps: list[float] = []
     with bk.use_cassette(path, record_mode="none"):
         api = bk.Client("http://127.0.0.1:9", TOKEN, max_wait=1)
@@ -172,6 +188,7 @@ def test_a_miss_names_the_closest_request_and_what_differs(
         api.get("items", {"limit": 20, "sort": "name", "api_key": API_KEY})
         api.get("other/thing")
         api.post("items", json={"name": "x", "size": 1})
+    _assert_clean(path, TOKEN, API_KEY)
     with bk.use_cassette(path, record_mode="none"):
         api = bk.Client("http://127.0.0.1:9", TOKEN)
         with pytest.raises(bk.CassetteError) as caught:

@@ -93,6 +93,10 @@ def test_resource_names_default_to_the_path_and_take_dlt_options(sb: Sandbox) ->
         assert res.write_disposition == "replace"
         pages = list(res)
     assert len(pages) == 57  # dlt flattens the pages into records
+    merged = bkdlt.resource(api, "slack/users.list", write_disposition="merge", primary_key="id")
+    schema = merged.compute_table_schema()
+    assert schema["write_disposition"] == "merge"
+    assert schema["columns"]["id"]["primary_key"] is True  # the key dlt merges on
 
 
 def test_closing_the_generator_early_stops_the_run(sb: Sandbox) -> None:

@@ -313,4 +313,26 @@ def test_a_500_on_post_gives_one_advice_check_before_resending(server: HTTPServe
     assert "before sending it again" in message
     assert "try again later" not in message  # no second, contradicting advice
     assert len([r for r, _ in server.log if r.method == "POST"]) == 1  # sent once
-    assert "try again later" in str(got.value) and "after 1 retries" in str(got.value)
+    assert "try again later" in str(got.value) and "after 1 retry." in str(got.value)
+
+
+@pytest.mark.parametrize(
+    "retries, told",
+    [
+        (0, "Not retried (the client has retries=0)"),
+        (1, "Still failing after 1 retry."),
+        (2, "Still failing after 2 retries."),
+    ],
+)
+def test_a_5xx_message_counts_retries_apart_from_the_apis_words(
+    server: HTTPServer, retries: int, told: str
+) -> None:
+    # Issue 20 walk: "...try again later after 1 retries." ran on from the API's message.
+    server.expect_request("/3/x").respond_with_json({"message": "Try again later"}, status=503)
+    api = bk.Client(server.url_for("/3"), FAKE_TOKEN, retries=retries, timeout=5)
+    with api, pytest.raises(bk.ServerError) as got:
+        api.get("x")
+    message = str(got.value)
+    assert f": Try again later. {told}" in message
+    assert "1 retries" not in message and "0 retries" not in message
+    assert ("create the client with retries=" in message) == (retries == 0)

@@ -172,7 +172,7 @@ def test_server_error_counts_only_the_retries_that_ran(sb: sandbox.Sandbox) -> N
     with bk.Client(sb.url, CANARY, retries=1) as api, pytest.raises(bk.ServerError) as info:
         fake_clocked(api)
         api.get("genre/movie/list")
-    assert "after 1 retries" in str(info.value)
+    assert "after 1 retry." in str(info.value)
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, True, "3"])

@@ -7,6 +7,7 @@ import base64
 import gc
 import json
 import re
+import sys
 from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
@@ -16,6 +17,7 @@ from requests.auth import HTTPBasicAuth
 from werkzeug import Request, Response
 
 import bearerkit as bk
+from bearerkit import secrets as secrets_module
 from bearerkit.auth import BearerAuth
 from bearerkit.redact import (
     contains_secret,
@@ -182,3 +184,20 @@ def test_secret_sets_never_show_their_values() -> None:
     for found in (secrets_of(auth), known_secrets(), request_secrets({"X-Token": "abcd-1234"})):
         assert "shown-NEVER" not in repr(found) and "abcd-1234" not in str(found)
         assert "secret" in repr(found)
+
+
+def test_an_auth_collected_at_interpreter_exit_forgets_itself_quietly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 20 walk (the README's dlt example): at interpreter exit a module's globals can
+    # be None before the last auth is collected, and the weakref callback printed
+    # "Exception ignored in: ... forget ... TypeError" to the user.
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    auth = BearerAuth(bk.Token("late-EXIT-token-123"))
+    register(auth)
+    monkeypatch.setattr(secrets_module, "_registry_lock", None)
+    monkeypatch.setattr(secrets_module, "_registry", None)
+    del auth
+    gc.collect()
+    assert unraisable == []

@@ -166,9 +166,11 @@ class Folder:
                 )
             if not resume:
                 state = "complete" if manifest.get("complete") else "unfinished"
+                pages = manifest.get("pages", 0)
                 raise FolderError(
-                    f"{path} already holds a run of this request ({state}, {manifest.get('pages', 0)} "
-                    f"pages, {manifest.get('rows', 0)} rows). Pass resume={str(folder)!r} to continue it "
+                    f"{path} already holds a run of this request ({state}, {pages} "
+                    f"page{'' if pages == 1 else 's'}, {manifest.get('rows', 0)} rows). "
+                    f"Pass resume={str(folder)!r} to continue it "
                     "(a complete one is read back without a request), or delete the folder to start afresh."
                 )
             found = cls(path, manifest, secrets)

@@ -91,8 +91,11 @@ def _encode(tokens: StoredTokens, key: str) -> bytes:
     ).encode("utf-8")
 
 
-def _decode(raw: str | bytes | None) -> StoredTokens | None:
-    """The entry, or None for an absent or unreadable one (never raises)."""
+def _decode(raw: str | bytes | None, *, key: str = "") -> StoredTokens | None:
+    """The entry, or None for an absent, unreadable or (with ``key``) another login's one.
+
+    Never raises.
+    """
     if not raw:
         return None
     try:
@@ -100,6 +103,8 @@ def _decode(raw: str | bytes | None) -> StoredTokens | None:
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get(MARKER) != 1:
+        return None
+    if key and data.get("key") != key:
         return None
 
     access, refresh, expires, scope, seed = (
@@ -201,9 +206,12 @@ class _FileStore(TokenStore):
 
     def load(self) -> StoredTokens | None:
         try:
-            return _decode(self.path.read_bytes())
+            raw = self.path.read_bytes()
         except OSError:
             return None
+        # A chosen path may hold another login's entry (other server, client or scopes):
+        # its tokens must never be sent for this one.
+        return _decode(raw, key=self.key)
 
     def save(self, tokens: StoredTokens) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -464,13 +464,18 @@ class ApiExplorer(FetchParts, widgets.VBox):
                 "(Notion's database query); untick it or choose GET or POST."
             )
         params = _parse_params(self.params.value)
-        secret = next((name for name in params if _is_secret(name, method)), None)
-        if secret is not None:
-            raise ValueError(
-                f"The parameter {secret!r} carries a credential; the client sends its token "
-                "itself. Keep credentials in .env, not in the parameters field."
-            )
         secrets = self._secrets()
+        named = [name for name in params if _is_secret(name, method)]
+        if named:
+            # Out of the field too (its text is saved with the notebook's widget state).
+            typed = secrets | {str(params[name]) for name in named}
+            self.params.value = scrub(self.params.value, typed)
+            self.path.value = scrub(self.path.value, secrets)
+            raise ValueError(
+                f"The parameter {named[0]!r} carries a credential; the client sends its token "
+                "itself. It was removed from the field (shown as ***); keep credentials in "
+                ".env, not in the parameters field."
+            )
         if contains_secret(f"{self.path.value}\n{self.params.value}", secrets):
             # Out of the fields too: their text is saved with the notebook's widget state.
             self.path.value = scrub(self.path.value, secrets)

@@ -119,6 +119,22 @@ def test_errors_skip_still_raises_for_authentication(sb: Sandbox) -> None:
         wrong.get_each("movie/{}", movie_ids(3), errors="skip", progress=False)
 
 
+@pytest.mark.parametrize("fault", ["rate_limit", "network"])
+def test_errors_skip_still_raises_for_rate_limits_and_the_network(sb: Sandbox, fault: str) -> None:
+    # Only per-item API answers are skipped: a 429 or a broken connection is about the run.
+    expected: type[bk.BearerkitError]
+    if fault == "rate_limit":
+        sb.fail_next(1, status=429, retry_after=3600)
+        expected = bk.RateLimitError
+    else:
+        sb.reset_next(1)
+        expected = bk.NetworkError
+    with bk.Client(sb.url, sb.token, retries=0) as api, pytest.raises(expected) as caught:
+        api.get_each("movie/{}", movie_ids(3), errors="skip", workers=1, progress=False)
+    assert isinstance(caught.value, expected)
+    assert hasattr(caught.value, "partial")
+
+
 def test_errors_raise_carries_partial_and_resume_fetches_only_what_is_missing(
     api: bk.Client, sb: Sandbox
 ) -> None:
@@ -192,6 +208,19 @@ def test_the_client_rate_limit_holds_for_concurrent_values(sb: Sandbox) -> None:
     assert len(df) == 30
     assert took >= 29 / 20 * 0.9  # evenly spaced at 20/s: the limiter held all 8 threads
     assert not [r for r in sb.request_log[since:] if r.status == 429]
+
+
+def test_get_each_goes_through_the_clients_retries_and_cache(sb: Sandbox, tmp_path: Path) -> None:
+    ids = movie_ids(5)
+    with bk.Client(sb.url, sb.token, cache=tmp_path / "c") as api:
+        sb.fail_next(1, status=503)  # one value's first answer: retried, not a failure
+        since = len(sb.request_log)
+        first = api.get_each("movie/{}", ids, workers=2, progress=False)
+        assert len(sent(sb, since)) == 6 and first["id"].tolist() == ids
+        since = len(sb.request_log)
+        again = api.get_each("movie/{}", ids, workers=2, progress=False)
+    assert sent(sb, since) == []  # every value answered from the cache
+    pd.testing.assert_frame_equal(first, again)
 
 
 def test_get_each_records_to_a_cassette_and_replays_it_offline(

@@ -100,6 +100,13 @@ def test_a_complete_folder_is_read_back_without_a_request(
     assert df["id"].tolist() == list(range(1, 58)) and len(sb.request_log) == since
 
 
+def test_a_folder_already_holding_one_page_says_one_page(api: bk.Client, tmp_path: Path) -> None:
+    # Issue 20 walk: "(complete, 1 pages, 30 rows)".
+    _paginate(api, max_pages=1, to=tmp_path / "one")
+    with pytest.raises(bk.FolderError, match=r"\(unfinished, 1 page, 20 rows\)"):
+        _paginate(api, max_pages=1, to=tmp_path / "one")
+
+
 def test_a_folder_of_another_request_is_refused(api: bk.Client, tmp_path: Path) -> None:
     folder = tmp_path / "discover"
     _paginate(api, max_pages=2, to=folder)

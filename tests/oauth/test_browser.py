@@ -216,6 +216,23 @@ def test_the_terminal_line_is_one_line_with_the_url(real_server, capsys):
     login.forget()
 
 
+@pytest.mark.parametrize("where", ["local", "hub"])
+def test_the_url_is_opened_only_where_a_browser_is_local(real_server, monkeypatch, where):
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "get", lambda *a, **k: object())  # a browser exists
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    if where == "hub":  # the browser runs on the user's machine, not the kernel's
+        monkeypatch.setenv("JUPYTERHUB_USER", "ann")
+    else:
+        monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    login = make(real_server, open_browser=True)
+    login.start()
+    assert opened == ([login.authorization_url] if where == "local" else [])
+    login.forget()
+
+
 # -- conformance against an independent server: oauthlib's code grant with PKCE ------------
 
 from .oauthlib_server import OAuthlibServer  # noqa: E402

@@ -136,6 +136,21 @@ def test_a_chosen_path_outside_a_repository_is_used(user_server, sleep_clock, tm
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_a_chosen_path_holding_another_sign_in_is_not_used_for_this_one(
+    user_server, sleep_clock, tmp_path
+):
+    # Issue 20 walk: one store= file shared by two logins (another client, scope or
+    # server) handed the first one's token to the second, to send to its own API.
+    path = tmp_path / "login.json"
+    signed_in_device(user_server, sleep_clock, store=path)
+    before = len(user_server.requests)
+    other = DeviceLogin(user_server.device_url, user_server.token_url, CLIENT_ID, scope="write",
+                        clock=sleep_clock, store=path)  # fmt: skip
+    other.start()
+    assert other.status == "pending"  # a sign-in of its own, not the stored "read" one
+    assert len(user_server.requests) == before + 1  # the device authorization request
+
+
 def _git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
@@ -209,6 +224,35 @@ def test_no_keyring_package_means_the_file_and_storage_says_so(monkeypatch):
     assert store_module.usable_keyring() is None
     store = open_store(True, "https://auth.example.com/token", CLIENT_ID, "read")
     assert store.location.endswith(".json")
+
+
+def _fake_keyring(monkeypatch, backend_module: str) -> None:
+    """A ``keyring`` package whose backend lives in ``backend_module`` (no real keyring needed)."""
+    import types
+
+    fail = types.ModuleType("keyring.backends.fail")
+    fail.Keyring = type("Keyring", (), {})  # type: ignore[attr-defined]
+    backend_class = fail.Keyring if backend_module == "fail" else type("Working", (), {})  # type: ignore[attr-defined]
+    backend_class.__module__ = f"keyring.backends.{backend_module}"
+    backends = types.ModuleType("keyring.backends")
+    backends.fail = fail  # type: ignore[attr-defined]
+    keyring = types.ModuleType("keyring")
+    keyring.backends = backends  # type: ignore[attr-defined]
+    keyring.get_keyring = backend_class  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    monkeypatch.setitem(sys.modules, "keyring.backends", backends)
+    monkeypatch.setitem(sys.modules, "keyring.backends.fail", fail)
+
+
+@pytest.mark.parametrize(("backend", "usable"), [("fail", False), ("null", False), ("macOS", True)])
+def test_a_keyring_without_a_working_backend_means_the_file_and_storage_says_so(
+    monkeypatch, backend, usable
+):
+    _fake_keyring(monkeypatch, backend)
+    assert (store_module.usable_keyring() is not None) is usable
+    if not usable:
+        store = open_store(True, "https://auth.example.com/token", CLIENT_ID, "read")
+        assert store.location.endswith(".json")  # said where it went, not a silent fallback
 
 
 def test_the_store_file_holds_nothing_but_its_own_fields(tmp_path):

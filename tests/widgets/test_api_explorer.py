@@ -408,6 +408,28 @@ def test_a_token_in_the_request_is_refused_and_kept_out_of_code_and_state(
     assert "genre/" in explorer.code  # still the request in the fields, token removed
 
 
+@pytest.mark.parametrize(
+    "method, params, secret",
+    [
+        ("GET", f"api_key={FAKE_TOKEN}", FAKE_TOKEN),  # the client's own token, a key's name
+        ("GET", "language=en&api_key=0123456789abcdef0123", "0123456789abcdef0123"),
+        ("POST", '{"client_secret": "s3cr3t-value"}', "s3cr3t-value"),
+    ],
+)
+def test_a_credential_parameter_is_refused_and_removed_from_the_field(
+    client: bk.Client, sb: Sandbox, method: str, params: str, secret: str
+) -> None:
+    # Issue 20 walk: a credential under a credential's name stayed in the field (and so
+    # in the notebook's saved widget state) because the name check came first.
+    explorer = ApiExplorer(client, path="genre/movie/list", method=method, params=params)
+    sb.clear_log()
+    explorer.fetch()
+    assert sb.request_log == []
+    assert "carries a credential" in explorer.error or "contained the token" in explorer.error
+    assert secret not in explorer.params.value and "***" in explorer.params.value
+    assert secret not in explorer.code + explorer.error + state_text(explorer)
+
+
 # -- issue 19 item 27 and other bad input -------------------------------------------
 
 
