@@ -231,6 +231,14 @@ class _FileStore(TokenStore):
 
     def delete(self) -> bool:
         try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return False
+        except OSError:
+            raw = b""
+        if self.key and _decode(raw) is not None and _decode(raw, key=self.key) is None:
+            return False  # a shared store= file now holds another login's entry: not ours
+        try:
             self.path.unlink()
         except FileNotFoundError:
             return False

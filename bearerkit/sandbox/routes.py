@@ -88,6 +88,13 @@ class TmdbApi:
             return tmdb_error(NOT_FOUND)
         return json_reply(200, movie_details(record, request.query.get("language")))
 
+    def tv(self, request: Request, match: re.Match[str]) -> Reply:
+        """``GET /3/tv/{id}``: a TV show's details, genres named in the requested language."""
+        record = _record(catalogue.tv_by_id(), match[1])
+        if record is None:
+            return tmdb_error(NOT_FOUND)
+        return json_reply(200, tv_details(record, request.query.get("language")))
+
     def rate(self, request: Request, match: re.Match[str]) -> Reply:
         """``POST /3/movie/{id}/rating`` with ``{"value": 0.5..10.0}``."""
         record = _movie_record(match[1])
@@ -130,6 +137,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("GET", re.compile(r"/3/discover/(movie|tv)"), TmdbApi.discover),
     ("GET", re.compile(r"/3/movie/popular"), TmdbApi.popular),
     ("GET", re.compile(r"/3/movie/([^/]+)"), TmdbApi.movie),
+    ("GET", re.compile(r"/3/tv/([^/]+)"), TmdbApi.tv),
     ("POST", re.compile(r"/3/movie/([^/]+)/rating"), TmdbApi.rate),
     ("DELETE", re.compile(r"/3/movie/([^/]+)/rating"), TmdbApi.unrate),
     ("GET", re.compile(r"/3/account/([^/]+)/rated/movies"), TmdbApi.rated_movies),
@@ -137,9 +145,13 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
 
 
 def _movie_record(raw_id: str) -> dict[str, Any] | None:
+    return _record(catalogue.movies_by_id(), raw_id)
+
+
+def _record(by_id: dict[int, dict[str, Any]], raw_id: str) -> dict[str, Any] | None:
     if not raw_id.isascii() or not raw_id.isdigit() or len(raw_id) > 9:
         return None  # TMDB answers 404 for ids that are not integers
-    return catalogue.movies_by_id().get(int(raw_id))
+    return by_id.get(int(raw_id))
 
 
 def _rating_value(body: bytes) -> float | Reply:
@@ -183,5 +195,27 @@ def movie_details(record: dict[str, Any], language: str | None) -> dict[str, Any
         runtime=(70 + int(rng.random() * 100)) if released else 0,
         status=_STATUSES[int(rng.random() * len(_STATUSES))] if released else "In Production",
         tagline=words["taglines"][int(rng.random() * len(words["taglines"]))],
+    )
+    return dict(sorted(details.items()))
+
+
+def tv_details(record: dict[str, Any], language: str | None) -> dict[str, Any]:
+    """Return ``GET /3/tv/{id}``'s body; extra fields are derived from the id alone."""
+    rng = random.Random(record["id"] * 7927 + catalogue.CATALOGUE_SEED)
+    names = {g["id"]: g["name"] for g in catalogue.genre_list("tv", language)}
+    aired = record[KINDS["tv"].date] != ""
+    seasons = 1 + int(rng.random() * 8) if aired else 0
+    ended = aired and rng.random() < 0.5
+    details = {key: value for key, value in record.items() if key != "genre_ids"}
+    details.update(
+        created_by=[],
+        episode_run_time=[20 + int(rng.random() * 40)] if aired else [],
+        genres=[{"id": g, "name": names[g]} for g in record["genre_ids"]],
+        homepage="",
+        in_production=not ended,
+        number_of_episodes=seasons * (6 + int(rng.random() * 18)),
+        number_of_seasons=seasons,
+        status="Ended" if ended else ("Returning Series" if aired else "In Production"),
+        type="Scripted",
     )
     return dict(sorted(details.items()))

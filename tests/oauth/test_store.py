@@ -151,6 +151,17 @@ def test_a_chosen_path_holding_another_sign_in_is_not_used_for_this_one(
     assert len(user_server.requests) == before + 1  # the device authorization request
 
 
+def test_forget_leaves_another_sign_in_in_a_shared_path_alone(user_server, sleep_clock, tmp_path):
+    path = tmp_path / "login.json"
+    first = signed_in_device(user_server, sleep_clock, store=path)
+    other = DeviceLogin(user_server.device_url, user_server.token_url, CLIENT_ID, scope="write",
+                        clock=sleep_clock, store=path)  # fmt: skip
+    other.forget()
+    assert path.exists()  # the first login's entry, not the other's to delete
+    first.forget()
+    assert not path.exists()
+
+
 def _git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 

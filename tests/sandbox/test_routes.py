@@ -577,6 +577,27 @@ def test_unknown_or_malformed_movie_ids_are_404(
     assert answer(http, sb, f"/movie/{movie_id}") == (404, NOT_FOUND)
 
 
+def test_tv_details_have_named_genres_and_seasons(
+    http: requests.Session, sb: sandbox.Sandbox
+) -> None:
+    record = next(t for t in catalogue.tv_shows() if t["first_air_date"] and t["genre_ids"])
+    details = ok(http, sb, f"/tv/{record['id']}", language="de")
+    german = {g["id"]: g["name"] for g in catalogue.genre_list("tv", "de")}
+    assert details["genres"] == [{"id": g, "name": german[g]} for g in record["genre_ids"]]
+    assert "genre_ids" not in details
+    assert details["name"] == record["name"] and details["id"] == record["id"]
+    assert details["number_of_seasons"] >= 1 and details["number_of_episodes"] >= 6
+    assert details["status"] in {"Ended", "Returning Series"}
+    assert details == ok(http, sb, f"/tv/{record['id']}", language="de")  # deterministic
+
+
+@pytest.mark.parametrize("tv_id", ["999999999", "abc", "-5"])
+def test_unknown_or_malformed_tv_ids_are_404(
+    http: requests.Session, sb: sandbox.Sandbox, tv_id: str
+) -> None:
+    assert answer(http, sb, f"/tv/{tv_id}") == (404, NOT_FOUND)
+
+
 # --- configuration -------------------------------------------------------------------
 
 

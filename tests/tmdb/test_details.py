@@ -30,6 +30,14 @@ def test_details_skips_a_deleted_id_and_says_so(tmdb: TMDB) -> None:
     assert details.attrs["each"]["failed"]["value"].tolist() == [deleted_id()]
 
 
+def test_details_of_tv_shows_in_their_order(tmdb: TMDB) -> None:
+    shows = tmdb.discover("tv", progress=False).head(5)
+    details = tmdb.details("tv", shows, progress=False)
+    assert details["id"].tolist() == shows["id"].tolist()
+    assert details["name"].tolist() == shows["name"].tolist()
+    assert (details["number_of_seasons"] >= 0).all()
+
+
 def test_details_wants_an_id_column(tmdb: TMDB) -> None:
     with pytest.raises(ValueError, match="'id' column"):
         tmdb.details("movie", pd.DataFrame({"title": ["x"]}))
