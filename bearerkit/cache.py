@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .redact import contains_secret, is_secret_header, is_secret_param, mask_url, scrub
+from .redact import MASK, contains_secret, is_secret_header, is_secret_param, mask_url, scrub
 from .secrets import known_secrets, request_secrets
 
 if TYPE_CHECKING:
@@ -195,14 +195,15 @@ def cached_session(
     )
 
 
-def _echoes_credential(response: Any) -> bool:
+def _echoes_credential(response: Any, held: frozenset[str]) -> bool:
     """Whether the answer's body or headers repeat a credential its request carried.
 
     APIs echo them: Facebook's ``paging.next`` carries ``access_token=``, a ``Link``
     header the ``api_key`` query. Masking it in the stored copy would break what is
-    read back (the next link), so such an answer is simply not stored.
+    read back (the next link), so such an answer is simply not stored. ``held``: the
+    secrets live auth objects hold (:func:`bearerkit.secrets.known_secrets`).
     """
-    found: set[str] = set(known_secrets())
+    found: set[str] = set(held)
     for part in (*response.history, response):
         request = getattr(part, "request", None)
         if request is not None:
@@ -217,7 +218,7 @@ def _echoes_credential(response: Any) -> bool:
 def _masked_headers(headers: Any, held: frozenset[str]) -> dict[str, Any]:
     """Credential headers, and any header carrying a known secret, as ``***``."""
     return {
-        k: "***" if is_secret_header(k) or contains_secret(str(v), held) else v
+        k: MASK if is_secret_header(k) or contains_secret(str(v), held) else v
         for k, v in (headers or {}).items()
     }
 
@@ -242,11 +243,11 @@ def _backend_class() -> type[requests_cache.SQLiteCache]:
     class MaskingSQLiteCache(SQLiteCache):
         def save_response(self, response: Any, cache_key: Any = None, expires: Any = None) -> None:
             # BaseCache.save_response, plus masking of the redirect chain's requests.
-            if _echoes_credential(response):
+            held = known_secrets()  # asked once per stored answer
+            if _echoes_credential(response, held):
                 return  # kept out: the file would hold the credential the answer repeats
             cache_key = cache_key or self.create_key(response.request)
             cached = CachedResponse.from_response(response, expires=expires)
-            held = frozenset(known_secrets())
             for part in (cached, *cached.history):
                 mask(part, held)
             self.responses[cache_key] = cached

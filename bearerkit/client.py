@@ -445,10 +445,10 @@ class Client:
         >>> client.paginate("discover/movie", max_pages=5)  # doctest: +SKIP
         >>> client.paginate("discover/movie", to="data/discover")  # doctest: +SKIP
         """
+        request = _page_request(path, params, method, json, query, variables)
         if to is not None or _resumes_folder(resume):
             from .bulk.stream import open_for, paginate_to_folder
 
-            request = _page_request(path, params, method, json, query, variables)
             folder = open_for(
                 "paginate",
                 to=to,
@@ -475,7 +475,7 @@ class Client:
             )
             return streamed if not collect else convert_dates(streamed, parse_dates)
         frame = self._paging(
-            _page_request(path, params, method, json, query, variables),
+            request,
             paginator=paginator,
             record_path=record_path,
             max_pages=max_pages,

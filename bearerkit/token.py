@@ -374,13 +374,13 @@ def _env_file_value(path: Path, name: str) -> Secret | None:
 def _resolve_env_file(name: str, env_file: str | os.PathLike[str] | None) -> Path:
     if env_file is not None:
         path = Path(env_file)
-        if not _is_file(path) and path.exists():
-            raise TokenError(
-                f"The env file {path} is not a file (a folder?), so {name} could not be read "
-                "from it. Pass the path of the .env file itself.",
-                reason="unreadable",
-            )
         if not _is_file(path):
+            if path.exists():
+                raise TokenError(
+                    f"The env file {path} is not a file (a folder?), so {name} could not be "
+                    "read from it. Pass the path of the .env file itself.",
+                    reason="unreadable",
+                )
             raise TokenError(
                 f"{name} is not set and the env file {path} does not exist. "
                 "Copy .env.example to .env and paste your token into it."

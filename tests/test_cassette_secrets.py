@@ -48,13 +48,9 @@ def _no_leftover_cassettes() -> Iterator[None]:
 
 
 @pytest.fixture
-def api() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1")
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
+def api(server: HTTPServer) -> HTTPServer:
+    """conftest's loopback ``server``, under the name these tests give the API."""
+    return server
 
 
 def _json(data: object, status: int = 200) -> Response:

@@ -18,6 +18,7 @@ from typing import Any
 from ..cassette import recording
 from ..paging.page import GetPage
 from .each import EachInfo, run_each
+from .stream import each_to_folder, open_for, resumes_folder
 
 __all__ = ["EachInfo", "get_each"]
 
@@ -52,9 +53,7 @@ def get_each(
         record_path=record_path,
         sequential=recording(),  # vcrpy loses interactions recorded from several threads
     )
-    if to is not None or _streams(resume):
-        from .stream import each_to_folder, open_for
-
+    if to is not None or resumes_folder(resume):
         folder = open_for(
             "get_each",
             to=to,
@@ -68,11 +67,3 @@ def get_each(
         return each_to_folder(run, folder, collect=collect)
     result = run(resume=resume)
     return result.rows if records else result.frame()
-
-
-def _streams(resume: Any) -> bool:
-    if resume is None:
-        return False
-    from .stream import resumes_folder
-
-    return resumes_folder(resume)

@@ -44,6 +44,7 @@ from ..frames import records_to_frame
 from ..paging.page import PageRequest
 from ..paging.resume import ResumeNote, ResumePoint, Run, carries_credential
 from ..redact import MASK, SECRET_BODY_FIELDS, contains_secret, is_secret_param, mask_url, scrub
+from ..secrets import secrets_of
 
 __all__ = ["MANIFEST", "Folder", "FolderError", "paginate_to_folder", "read_folder"]
 
@@ -520,12 +521,7 @@ def secrets_for(client: Any) -> list[str]:
     token = getattr(client, "token", None)
     if token is not None:
         found.add(token.value)
-    try:
-        from ..secrets import secrets_of
-
-        found.update(secrets_of(client.session.auth))
-    except ImportError:  # pragma: no cover
-        pass
+    found.update(secrets_of(client.session.auth))
     return sorted(found)
 
 

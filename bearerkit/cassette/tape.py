@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import CassetteError
 from ..redact import (
     MASK,
-    contains_secret,
+    MIN_SECRET_CHARS,
     is_secret_field,
     is_secret_header,
     is_secret_param,
@@ -186,7 +186,7 @@ class Cassette:
     # -- secrets --------------------------------------------------------------------
     def add_secret(self, value: str | None) -> None:
         """Scrub ``value`` from everything this cassette records (a token, a client secret)."""
-        if value and len(value) >= 4 and value != MASK:
+        if value and len(value) >= MIN_SECRET_CHARS and value != MASK:
             with self._secrets_lock:
                 self._secrets.add(value)
 
@@ -212,10 +212,11 @@ class Cassette:
         for name in list(request.headers):
             value = request.headers[name]
             text = value if isinstance(value, str) else str(value)
-            if is_secret_header(name) or scrub(text, secrets) == MASK:
+            scrubbed = MASK if is_secret_header(name) else scrub(text, secrets)
+            if scrubbed == MASK:
                 del request.headers[name]  # a credential, whatever the header is called
-            elif contains_secret(text, secrets):
-                request.headers[name] = scrub(text, secrets)
+            elif scrubbed != text:  # every secret form is longer than MASK: it held one
+                request.headers[name] = scrubbed
         request.uri = scrub(mask_url(request.uri), secrets)
         if isinstance(body, bytes) and body:
             request.body = scrub_bytes(body, secrets)

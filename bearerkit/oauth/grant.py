@@ -19,12 +19,7 @@ import requests
 
 from bearerkit.errors import AuthError
 from bearerkit.oauth.answer import TokenAnswer
-from bearerkit.oauth.exchange import (
-    TOKEN_REQUEST_HEADERS,
-    TokenExchange,
-    _basic_credentials,
-    _TokenSession,
-)
+from bearerkit.oauth.exchange import TOKEN_REQUEST_HEADERS, TokenExchange, _TokenSession
 from bearerkit.redact import SECRET_BODY_FIELDS, Secret, mask_url
 
 __all__ = ["GrantRequest", "UserToken", "UserTokenAnswer"]
@@ -143,12 +138,9 @@ class GrantRequest(TokenExchange):
         return Secret(urlencode(pairs))
 
     def _headers(self) -> dict[str, str]:
-        if self._public() or self.client_auth != "basic":
+        if self._public():
             return dict(TOKEN_REQUEST_HEADERS)
-        return {
-            **TOKEN_REQUEST_HEADERS,
-            "Authorization": _basic_credentials(self.client_id, self.client_secret).reveal(),
-        }
+        return super()._headers()
 
     def _secrets(self) -> tuple[Secret, ...]:
         held = tuple(v for _, v in self.fields if isinstance(v, Secret))

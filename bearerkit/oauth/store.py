@@ -65,16 +65,6 @@ class StoredTokens:
     scope: str | None = None
     seed: str | None = None
 
-    def same_as(self, other: StoredTokens | None) -> bool:
-        """Whether ``other`` holds the same access and refresh tokens."""
-        return other is not None and all(
-            (a.reveal() if a else None) == (b.reveal() if b else None)
-            for a, b in (
-                (self.access_token, other.access_token),
-                (self.refresh_token, other.refresh_token),
-            )
-        )
-
 
 def _encode(tokens: StoredTokens, key: str) -> bytes:
     return json.dumps(

@@ -137,21 +137,22 @@ class RateLimits:
         # Keyed by a digest: the sandbox keeps no bearer token it did not issue itself.
         who = hashlib.sha256(credential.encode("utf-8")).hexdigest()
         key = (dialect, int(raw_limit), float(raw_window), who)
+        fresh: Reply | None = None  # the page, built once (ETag dialects need it up front)
+        tagged: tuple[tuple[str, str], ...] = ()
         if dialect in ETAG_DIALECTS:
             fresh = json_reply(200, listing.page_of(records(), page, size=size))
             etag = etag_of(fresh.body)
+            tagged = (("ETag", etag),)
             if not_modified(request, etag):  # GitHub: a 304 costs nothing
-                headers = (*announce(dialect, self.take(key, count=False)), ("ETag", etag))
+                headers = (*announce(dialect, self.take(key, count=False)), *tagged)
                 return Reply(304, b"", fresh.content_type, headers)
         budget = self.take(key)
         headers = announce(dialect, budget)
-        if budget.allowed:
-            body = listing.page_of(records(), page, size=size)
-            reply = json_reply(200, body, headers=headers)
-            if dialect in ETAG_DIALECTS:
-                reply = Reply(200, reply.body, reply.content_type, (*headers, ("ETag", etag)))
-            return reply
-        return refuse(dialect, budget, headers)
+        if not budget.allowed:
+            return refuse(dialect, budget, headers)
+        if fresh is None:
+            fresh = json_reply(200, listing.page_of(records(), page, size=size))
+        return Reply(200, fresh.body, fresh.content_type, (*headers, *tagged))
 
     def take(self, key: tuple[str, int, float, str], *, count: bool = True) -> Budget:
         """Count one request against the window for ``key`` (dialect, limit, window, caller).
@@ -167,11 +168,9 @@ class RateLimits:
                     self._prune(now)
                 current = self._windows[key] = _Window(now)
             allowed = current.used < limit
-            if not count:
-                pass
-            elif allowed:
+            if count and allowed:
                 current.used += 1
-            else:
+            elif count:
                 self._refusals += 1
             ends = current.start + length
             used = current.used

@@ -68,8 +68,7 @@ def token_endpoint(
     credentials are supported.
     """
     if request.method != "POST":
-        body = {"error": "invalid_request", "error_description": "Use POST for /oauth/token."}
-        return json_reply(405, body, headers=(*NO_STORE, ("Allow", "POST")))
+        return method_not_allowed(TOKEN_PATH)
     try:
         form = parse_form(request)
         basic = basic_credentials(request.headers.get("authorization", ""))
@@ -95,6 +94,12 @@ def token_endpoint(
     if scope is not None:
         payload["scope"] = scope
     return json_reply(200, payload, headers=NO_STORE)
+
+
+def method_not_allowed(path: str) -> Reply:
+    """The 405 an OAuth endpoint that takes only POST answers other methods with."""
+    body = {"error": "invalid_request", "error_description": f"Use POST for {path}."}
+    return json_reply(405, body, headers=(*NO_STORE, ("Allow", "POST")))
 
 
 def _one_client_method(form: dict[str, str], basic: tuple[str, str] | None) -> None:

@@ -44,7 +44,7 @@ def user_api(request: Request, live: Callable[[str], Access | None]) -> Reply:
             200,
             {"id": 1, "username": "sandbox-user", "name": "Sandbox User", "scope": entry.scope},
         )
-    movies = sorted(catalogue.movies_by_id().values(), key=lambda m: m["id"])[:5]
+    movies = catalogue.movies()[:5]  # already in id order
     ratings = [
         {"id": m["id"], "title": m["title"], "rating": 6.0 + i} for i, m in enumerate(movies)
     ]

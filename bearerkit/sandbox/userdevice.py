@@ -17,7 +17,13 @@ from urllib.parse import urlencode
 
 from bearerkit.sandbox import userpages
 from bearerkit.sandbox.messages import Reply, Request, json_reply
-from bearerkit.sandbox.oauth import NO_STORE, OAuthError, basic_credentials, parse_form
+from bearerkit.sandbox.oauth import (
+    NO_STORE,
+    OAuthError,
+    basic_credentials,
+    method_not_allowed,
+    parse_form,
+)
 from bearerkit.sandbox.usertokens import (
     CLIENT_NAME,
     SCOPES,
@@ -112,7 +118,8 @@ class DeviceFlow(TokenIssuer):
             ttl, interval = self.device_code_ttl, self.device_interval
             device = Device(client_id, scope, user_code, self.clock() + ttl, interval)
             put(self._devices, device_code, device)
-            self._user_codes = {c: d for c, d in self._user_codes.items() if d in self._devices}
+            if len(self._user_codes) >= len(self._devices):  # put() dropped the oldest device
+                self._user_codes = {c: d for c, d in self._user_codes.items() if d in self._devices}
             self._user_codes[normalize_user_code(user_code)] = device_code
         verification_uri = root_url + VERIFICATION_PATH
         body = {
@@ -191,11 +198,6 @@ class DeviceFlow(TokenIssuer):
             device.used = True
             family = Family(client_id, device.scope)
             return self._issue(family, device.scope, with_refresh=True)
-
-
-def method_not_allowed(path: str) -> Reply:
-    body = {"error": "invalid_request", "error_description": f"Use POST for {path}."}
-    return json_reply(405, body, headers=(*NO_STORE, ("Allow", "POST")))
 
 
 def basic_of(request: Request) -> tuple[str, str] | None:

@@ -104,10 +104,9 @@ class TokenIssuer:
     def revoke_all(self) -> None:
         """Revoke every user access and refresh token."""
         with self._lock:
-            for family in {id(e.family): e.family for e in self._access.values()}.values():
-                family.revoked = True
-            for family in {id(e.family): e.family for e in self._refresh.values()}.values():
-                family.revoked = True
+            for table in (self._access, self._refresh):
+                for entry in table.values():
+                    entry.family.revoked = True
             self._access.clear()
             self._refresh.clear()
 

@@ -100,12 +100,12 @@ def connect(
         return _sandbox_connection(lead, tail, language, options, quiet)
     url = url or TMDB_API
     if url.rstrip("/") == TMDB_API:
-        _refuse_v3_key(found, env_file)
+        _refuse_v3_key(found)
     client = Client(url, found, **options)
     return TMDB(client, language=language)
 
 
-def _refuse_v3_key(token: Token | str | None, env_file: str | os.PathLike[str] | None) -> None:
+def _refuse_v3_key(token: Token | str | None) -> None:
     """TMDB's v3 API Key sent as a bearer token is a 401: say which credential to copy instead."""
     if token is None:
         return

@@ -30,6 +30,17 @@ def _paginate(api: bk.Client, **kwargs: object) -> pd.DataFrame:
         return api.paginate("discover/movie", progress=False, **kwargs)  # type: ignore[arg-type]
 
 
+def _child_env(sb: Sandbox, folder: Path) -> dict[str, str]:
+    """The environment of a child process that streams from ``sb`` into ``folder``."""
+    return {
+        **os.environ,
+        "SB_URL": sb.url,
+        "SB_TOKEN": sb.token,
+        "FOLDER": str(folder),
+        "PYTHONPATH": str(REPO),
+    }
+
+
 def _files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
@@ -137,8 +148,7 @@ def test_a_process_killed_mid_run_leaves_nothing_half_written_and_resumes(
     sb: Sandbox, api: bk.Client, tmp_path: Path
 ) -> None:
     folder = tmp_path / "discover"
-    env = {**os.environ, "SB_URL": sb.url, "SB_TOKEN": sb.token, "FOLDER": str(folder)}
-    env["PYTHONPATH"] = str(REPO)
+    env = _child_env(sb, folder)
     sb.set_latency(0.08)
     try:
         child = subprocess.Popen([sys.executable, "-c", _CHILD], env=env)
@@ -194,8 +204,7 @@ def test_a_process_killed_in_the_middle_of_writing_a_part_leaves_no_half_file(
     sb: Sandbox, api: bk.Client, tmp_path: Path
 ) -> None:
     folder = tmp_path / "discover"
-    env = {**os.environ, "SB_URL": sb.url, "SB_TOKEN": sb.token, "FOLDER": str(folder)}
-    env["PYTHONPATH"] = str(REPO)
+    env = _child_env(sb, folder)
     done = subprocess.run([sys.executable, "-c", _DIES_WRITING], env=env, timeout=120)
     assert done.returncode == -signal.SIGKILL
     leftovers = [n for n in _files(folder) if n.startswith(".")]

@@ -284,7 +284,10 @@ def leaky_locals(exc: BaseException, secrets: tuple[str, ...] = CANARIES) -> lis
         while tb is not None:
             frame = tb.tb_frame
             for name, value in frame.f_locals.items():
-                text = repr(value)
+                try:
+                    text = repr(value)
+                except Exception:  # a repr that raises (e.g. a half-built object)
+                    continue
                 if any(secret in text for secret in secrets):
                     found.append(f"{frame.f_code.co_name}:{name}")
             tb = tb.tb_next

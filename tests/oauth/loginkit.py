@@ -346,10 +346,17 @@ class UserAuthServer:
         return answer.headers["Location"]
 
 
-def full_text(exc: BaseException) -> str:
-    import traceback
+def seed(srv: UserAuthServer) -> str:
+    """A refresh token ``srv`` accepts (``REFRESH + "seed"``), to build a RefreshLogin with."""
+    token = f"{REFRESH}seed"
+    srv.valid_refresh.add(token)
+    return token
 
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) + repr(exc)
+
+def full_text(exc: BaseException) -> str:
+    from .conftest import full_text as text  # late: conftest imports this module
+
+    return text(exc)
 
 
 def assert_clean(text: str) -> None:
@@ -358,28 +365,9 @@ def assert_clean(text: str) -> None:
 
 def leaky_locals(exc: BaseException) -> list[str]:
     """``frame:variable`` for every traceback local whose repr shows a canary (IPython %xmode Verbose)."""
-    found = []
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        tb = current.__traceback__
-        if current is exc and tb is not None:
-            tb = tb.tb_next  # the test's own frame
-        while tb is not None:
-            for name, value in tb.tb_frame.f_locals.items():
-                try:
-                    text = repr(value)
-                except Exception:
-                    continue
-                if CANARY in text:
-                    found.append(f"{tb.tb_frame.f_code.co_name}:{name}")
-            tb = tb.tb_next
-        pending += [current.__cause__, current.__context__]
-    return found
+    from .conftest import leaky_locals as showing  # late: conftest imports this module
+
+    return showing(exc, (CANARY,))
 
 
 # -- fixtures (registered in tests/oauth/conftest.py) ------------------------------------------

@@ -25,13 +25,8 @@ from .loginkit import (
     assert_clean,
     full_text,
     leaky_locals,
+    seed,
 )
-
-
-def seed(srv: UserAuthServer) -> str:
-    token = f"{REFRESH}seed"
-    srv.valid_refresh.add(token)
-    return token
 
 
 def make(srv: UserAuthServer, clock: object = None, **kw: object) -> RefreshLogin:

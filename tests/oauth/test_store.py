@@ -25,13 +25,8 @@ from .loginkit import (
     SleepClock,
     UserAuthServer,
     assert_clean,
+    seed,
 )
-
-
-def seed(srv: UserAuthServer) -> str:
-    token = f"{REFRESH}seed"
-    srv.valid_refresh.add(token)
-    return token
 
 
 def device(srv: UserAuthServer, clock: object, **kw: object) -> DeviceLogin:

@@ -133,9 +133,19 @@ def test_a_next_link_to_another_scheme_is_refused_before_sending(page_server: An
     assert len(api_server.hits) == 1
 
 
-def test_a_next_link_outside_base_url_is_refused(page_server: Any) -> None:
+@pytest.mark.parametrize(
+    "link",
+    [
+        "/other/items?page=2",
+        # dot segments cannot lead out of base_url either
+        "/api/../admin/x?page=2",
+        "/api/./../admin/x?page=2",
+        "/api/%2e%2e/admin/x?page=2",
+    ],
+)
+def test_a_next_link_outside_base_url_is_refused(page_server: Any, link: str) -> None:
     def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
-        return 200, {"Link": f'<{server.url}/other/items?page=2>; rel="next"'}, [{"id": 1}]
+        return 200, {"Link": f'<{server.url}{link}>; rel="next"'}, [{"id": 1}]
 
     api_server = page_server(route)
     with (
@@ -261,24 +271,6 @@ def test_a_bad_max_pages_is_refused_before_anything_is_sent(page_server: Any, ba
         api.paginate("items", max_pages=bad, progress=False)
     assert "whole number of at least 1" in str(info.value)
     assert server.hits == []
-
-
-@pytest.mark.parametrize(
-    "link", ["/api/../admin/x?page=2", "/api/./../admin/x?page=2", "/api/%2e%2e/admin/x?page=2"]
-)
-def test_an_absolute_next_link_with_dot_segments_cannot_leave_base_url(
-    page_server: Any, link: str
-) -> None:
-    def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:
-        return 200, {"Link": f'<{server.url}{link}>; rel="next"'}, [{"id": 1}]
-
-    api_server = page_server(route)
-    with (
-        bk.Client(api_server.url + "/api", CANARY) as api,
-        pytest.raises(bk.PagingError, match="outside this client's base_url"),
-    ):
-        api.paginate("items", progress=False)
-    assert [h.path for h in api_server.hits] == ["/api/items"]
 
 
 def test_an_absolute_next_link_with_harmless_dot_segments_is_followed(page_server: Any) -> None:

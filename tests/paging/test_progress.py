@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import pytest
 
 import bearerkit as bk
 
-from .conftest import STYLES
+from .conftest import CANARY, RECORDS, STYLES, Hit, PageServer
 
 # --- progress -----------------------------------------------------------------------------------
 
@@ -60,8 +62,6 @@ def _frames(err: str) -> list[str]:
 
 
 def _counts(frame: str) -> tuple[int, int | None]:
-    import re
-
     found = re.search(r"(\d+)/(\d+) \[", frame)
     if found:
         return int(found.group(1)), int(found.group(2))
@@ -96,10 +96,6 @@ def test_no_frame_shows_a_negative_rate_or_a_wrong_total(
 def test_a_resumed_run_of_unknown_length_shows_honest_frames(
     page_server: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import time
-
-    from .conftest import CANARY, RECORDS, Hit, PageServer
-
     failed: list[int] = []
 
     def route(hit: Hit, server: PageServer) -> tuple[int, dict[str, str], Any]:

@@ -86,6 +86,14 @@ def statuses(explorer: ApiExplorer) -> list[str]:
     return seen
 
 
+def wait_for_pages(seen: list[str], pages: int) -> None:
+    """Wait (at most 30 s) until the status line ``seen`` counted ``pages`` pages so far."""
+    deadline = time.monotonic() + 30
+    while not any(int(m[1]) >= pages for m in map(PROGRESS.match, seen) if m):
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.01)
+
+
 def test_parts_carry_css_classes_and_the_code_is_folded(client: bk.Client) -> None:
     explorer = ApiExplorer(client)
     for css, part in {
@@ -255,10 +263,7 @@ def test_stop_keeps_the_pages_that_arrived(own_sb: Sandbox) -> None:
     explorer = ApiExplorer(client, path="discover/movie", params=params, all_pages=True)
     seen = statuses(explorer)
     explorer.button.click()
-    deadline = time.monotonic() + 30
-    while not any(int(m[1]) >= 3 for m in map(PROGRESS.match, seen) if m):
-        assert time.monotonic() < deadline, seen
-        time.sleep(0.01)
+    wait_for_pages(seen, 3)
     assert not explorer.stop_button.disabled and explorer.button.disabled
     explorer.stop_button.click()
     assert explorer.wait(timeout=30)
@@ -281,10 +286,7 @@ def test_stop_keeps_the_pages_of_a_cursor_listing_too(own_sb: Sandbox) -> None:
     explorer = ApiExplorer(styles, path="slack/users.list", params="limit=2", all_pages=True)
     seen = statuses(explorer)
     explorer.button.click()
-    deadline = time.monotonic() + 30
-    while not any(int(m[1]) >= 2 for m in map(PROGRESS.match, seen) if m):
-        assert time.monotonic() < deadline, seen
-        time.sleep(0.01)
+    wait_for_pages(seen, 2)
     explorer.stop()
     assert explorer.wait(timeout=30)
     frame = explorer.frame
